@@ -34,15 +34,21 @@ try {
     { cwd: root, stdio: 'inherit' },
   );
   const fresh = join(scratch, 'packages/contracts/src/gen');
-  const freshFiles = listFiles(fresh).map((f) => relative(fresh, f)).sort();
+  const freshFiles = listFiles(fresh)
+    .map((f) => relative(fresh, f))
+    .sort();
   if (check) {
-    const committedFiles = listFiles(committed).map((f) => relative(committed, f)).sort();
+    const committedFiles = listFiles(committed)
+      .map((f) => relative(committed, f))
+      .sort();
     const drift = [
       ...freshFiles.filter((f) => !committedFiles.includes(f)).map((f) => `missing: ${f}`),
       ...committedFiles.filter((f) => !freshFiles.includes(f)).map((f) => `stale: ${f}`),
       ...freshFiles
         .filter((f) => committedFiles.includes(f))
-        .filter((f) => readFileSync(join(fresh, f), 'utf8') !== readFileSync(join(committed, f), 'utf8'))
+        .filter(
+          (f) => readFileSync(join(fresh, f), 'utf8') !== readFileSync(join(committed, f), 'utf8'),
+        )
         .map((f) => `changed: ${f}`),
     ];
     if (drift.length > 0) {

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { hashApiKey, loadRealmWithKeys } from '@tessera/config';
+import type { Command } from 'commander';
+
+/** `tessera realm check` and `tessera apikey …`: operator checks before a deploy. */
+export function registerRealmCommands(program: Command, out: (line: string) => void): void {
+  program
+    .command('realm')
+    .description('realm file tools')
+    .command('check')
+    .description(
+      'validate a realm file and its key file together; exits non-zero naming every problem',
+    )
+    .argument('<file>', 'realm file (YAML)')
+    .action(async (file: string) => {
+      const { realm, keyring } = await loadRealmWithKeys(file);
+      const doc = realm.document;
+      out(`${realm.source}: valid (${doc.mode})`);
+      out(`  tenants: ${doc.tenants.map((t) => `${t.name} ${t.id}`).join(', ')}`);
+      out(
+        `  applications: ${doc.applications.length}, API keys: ${doc.apiKeys.length}, identity providers: ${doc.identityProviders.length}`,
+      );
+      out(
+        `  keys (${realm.keysFile}): ${keyring.keys.map((k) => `${k.kid} ${k.alg} ${k.state}`).join(', ')}`,
+      );
+    });
+
+  const apikey = program.command('apikey').description('API key tools');
+  apikey
+    .command('generate')
+    .description('print a new random API key and the keyHash to put in the realm file')
+    .action(() => {
+      const key = randomBytes(32).toString('base64url');
+      out(`key:     ${key}`);
+      out(`keyHash: ${hashApiKey(key)}`);
+    });
+  apikey
+    .command('hash')
+    .description('print the keyHash of an existing API key (read from the argument)')
+    .argument('<key>', 'the API key')
+    .action((key: string) => out(hashApiKey(key)));
+}

@@ -1,0 +1,23 @@
+/**
+ * tessera's configuration: one YAML realm file (tenants, applications, API keys, identity
+ * providers, where the signing keys live) plus environment variables for addresses and
+ * secrets. Parsed and validated once at start with zod; every error names the file and the
+ * key path.
+ */
+export { ConfigError, describeIssues, formatPath } from './config-error.js';
+export { type DevRealm, ensureDevRealm } from './dev-realm.js';
+export { listenAddress, logLevel, parseEnv } from './env.js';
+export { watchFileChanges } from './file-watch.js';
+export { type ApiKey, hashApiKey, loadRealmFile, parseRealm, type Realm } from './realm.js';
+export { loadRealmWithKeys, type RealmWithKeys, tenantKeyIds } from './realm-keys.js';
+export {
+  type ApiKeyConfig,
+  type ApplicationConfig,
+  type IdentityProviderConfig,
+  type Limits,
+  type RealmDocument,
+  type RefreshTokenSettings,
+  realmSchema,
+  type TenantConfig,
+} from './realm-schema.js';
+export { type EffectiveJwtSettings, effectiveJwtSettings } from './settings.js';

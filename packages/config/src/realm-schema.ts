@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * The realm file: the single source of truth for tenants, applications, API keys, identity
+ * providers and where the signing keys live. Field names follow FusionAuth where FusionAuth
+ * has the concept, so an operator can map their existing configuration one to one.
+ */
+
+const id = z.guid('must be a UUID');
+const seconds = z.int().nonnegative();
+
+/** FusionAuth refresh-token settings (tenant jwtConfiguration; overridable per application). */
+export const refreshTokenSettingsSchema = z.strictObject({
+  timeToLiveInMinutes: z.int().positive().default(43_200),
+  expirationPolicy: z
+    .enum(['Fixed', 'SlidingWindow', 'SlidingWindowWithMaximumLifetime'])
+    .default('Fixed'),
+  /** Only for SlidingWindowWithMaximumLifetime. */
+  maximumTimeToLiveInMinutes: z.int().positive().default(86_400),
+  usagePolicy: z.enum(['Reusable', 'OneTimeUse']).default('Reusable'),
+  /** OneTimeUse: a reuse of the immediate parent within this window returns the same successor. */
+  oneTimeUseGracePeriodInSeconds: z.int().min(0).max(86_400).default(0),
+  /** OneTimeUse: a reuse outside the grace period revokes the whole family. */
+  revokeFamilyOnReuse: z.boolean().default(true),
+});
+
+const refreshTokenOverrideSchema = refreshTokenSettingsSchema.partial();
+
+const tenantSchema = z.strictObject({
+  id,
+  name: z.string().min(1).default('Default'),
+  /** The `iss` of every token of this tenant, checked on validation. */
+  issuer: z.string().min(1),
+  /** Keys of the key file this tenant signs with and accepts; default: all of them. */
+  keyIds: z.array(z.string().min(1)).optional(),
+  jwt: z
+    .strictObject({
+      accessTokenTimeToLiveSeconds: z.int().positive().default(3600),
+      /** The longest lifetime a caller may ask for (vend TTL, Neostore validity). */
+      maximumTimeToLiveSeconds: z.int().positive().default(315_360_000),
+      clockToleranceSeconds: seconds.max(300).default(30),
+      /** When non-empty, a validated token's `aud` must contain one of these. */
+      audiences: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  refreshToken: refreshTokenSettingsSchema.prefault({}),
+  /** Neostore tokens/generate settings. */
+  neostore: z
+    .strictObject({
+      /** Validity when the caller names none; Neostore documents 10 years (3650 days). */
+      defaultValiditySeconds: z.int().positive().default(315_360_000),
+    })
+    .prefault({}),
+});
+
+const applicationSchema = z.strictObject({
+  id,
+  tenantId: id,
+  name: z.string().min(1),
+  roles: z.array(z.string().min(1)).default([]),
+  /** FusionAuth loginConfiguration.generateRefreshTokens. */
+  refreshTokensEnabled: z.boolean().default(true),
+  jwt: z
+    .strictObject({
+      accessTokenTimeToLiveSeconds: z.int().positive().optional(),
+      /** Sign this application's tokens with this key instead of the tenant's current key. */
+      signingKeyId: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  refreshToken: refreshTokenOverrideSchema.optional(),
+  /** webMethods getJsonWebToken: the audience after the application id, and the lifetime. */
+  webMethods: z
+    .strictObject({
+      audience: z.string().min(1).optional(),
+      expiryInMinutes: z.int().positive().default(60),
+    })
+    .prefault({}),
+});
+
+const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+const apiKeySchema = z
+  .strictObject({
+    id: z.string().min(1),
+    description: z.string().optional(),
+    /** Plaintext key: accepted only when `mode: development`. */
+    key: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Hex SHA-256 of the key (`npx tessera apikey hash`). */
+    keyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters (SHA-256)')
+      .optional(),
+    /** Lock the key to one tenant. */
+    tenantId: id.optional(),
+    /**
+     * FusionAuth-style endpoint permissions: endpoint → allowed methods. An endpoint is an
+     * HTTP path (`/api/jwt/vend`) or a gRPC method (`tessera.issuer.v1.IssuerService/Vend`,
+     * methods `[CALL]`). Empty: every endpoint.
+     */
+    permissions: z
+      .record(z.string().min(1), z.array(z.union([httpMethod, z.literal('CALL')])))
+      .default({}),
+    /** Scopes, e.g. `AuthenticationToken.Write` for Neostore tokens/generate. */
+    scopes: z.array(z.string().min(1)).default([]),
+    /** webMethods: the key identifies this application, whose id becomes `sub`. */
+    applicationId: id.optional(),
+  })
+  .refine((key) => (key.key === undefined) !== (key.keyHash === undefined), {
+    message: 'set exactly one of `key` (development only) or `keyHash`',
+    path: ['keyHash'],
+  });
+
+const identityProviderSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  /** Tenants that may use it; default: all. */
+  tenantIds: z.array(id).optional(),
+  /** The claim that identifies the user uniquely (FusionAuth uniqueIdentityClaim). */
+  uniqueIdentityClaim: z.string().min(1).default('email'),
+  /** Claim name → user field (email, username, firstName, lastName, fullName). */
+  claimMap: z
+    .record(
+      z.string(),
+      z.enum(['email', 'username', 'firstName', 'lastName', 'fullName', 'registration.roles']),
+    )
+    .default({}),
+  /** Email domains this provider manages; when set, the email's domain must be one of them. */
+  managedDomains: z.array(z.string().min(1)).default([]),
+  /** Trusted keys: inline JWKS, a JWKS file (relative to the realm file), or PEM by kid. */
+  keys: z
+    .strictObject({
+      jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+      jwksFile: z.string().min(1).optional(),
+      pem: z.record(z.string(), z.string().min(1)).optional(),
+    })
+    .refine((k) => k.jwks !== undefined || k.jwksFile !== undefined || k.pem !== undefined, {
+      message: 'give at least one of jwks, jwksFile or pem',
+    }),
+  /** Applications a reconciled user may be registered to; default: all of the tenant. */
+  applicationIds: z.array(id).optional(),
+});
+
+/** Bounds on every input, so a bad request is refused before it costs anything. */
+export const limitsSchema = z
+  .strictObject({
+    maxTokenLength: z.int().min(256).max(1_048_576).default(8192),
+    maxClaims: z.int().positive().max(10_000).default(200),
+    maxClaimsDepth: z.int().positive().max(64).default(10),
+    maxClaimsBytes: z.int().positive().max(1_048_576).default(65_536),
+    /** Neostore: claim sets per request. */
+    maxBatchSize: z.int().positive().max(10_000).default(100),
+  })
+  .prefault({});
+
+/** The realm file as written (after defaults). */
+export const realmSchema = z.strictObject({
+  /** `development` allows plaintext API keys; everything else refuses them. */
+  mode: z.enum(['development', 'production']).default('production'),
+  keys: z.strictObject({
+    /** JWKS file with private keys (a Kubernetes Secret), relative to the realm file. */
+    file: z.string().min(1),
+  }),
+  tenants: z.array(tenantSchema).min(1, 'at least one tenant is required'),
+  applications: z.array(applicationSchema).default([]),
+  apiKeys: z.array(apiKeySchema).default([]),
+  identityProviders: z.array(identityProviderSchema).default([]),
+  limits: limitsSchema,
+  webMethods: z
+    .strictObject({
+      /** The header that carries the application's API key. */
+      apiKeyHeader: z.string().min(1).default('x-Gateway-APIKey'),
+    })
+    .prefault({}),
+});
+
+/** The realm file as written, with defaults applied. */
+export type RealmDocument = z.output<typeof realmSchema>;
+/** A tenant of the realm. */
+export type TenantConfig = RealmDocument['tenants'][number];
+/** An application of the realm. */
+export type ApplicationConfig = RealmDocument['applications'][number];
+/** An API key of the realm, as written. */
+export type ApiKeyConfig = RealmDocument['apiKeys'][number];
+/** An external-JWT identity provider. */
+export type IdentityProviderConfig = RealmDocument['identityProviders'][number];
+/** FusionAuth refresh-token settings. */
+export type RefreshTokenSettings = z.output<typeof refreshTokenSettingsSchema>;
+/** Input limits. */
+export type Limits = RealmDocument['limits'];

@@ -1,0 +1,30 @@
+/**
+ * tessera's gRPC contracts: ts-proto output generated from `proto/` (never edited by hand;
+ * `npm run generate` rewrites `src/gen`, CI fails when it is not current).
+ *
+ * Each proto package is re-exported as a namespace so names never collide:
+ * `issuerV1.VendRequest`, `sessionV1.RefreshToken`, `commonV1.ValidationReason`.
+ */
+import { fileURLToPath } from 'node:url';
+
+export * as googleProtobufAny from './gen/google/protobuf/any.js';
+export * as googleRpc from './gen/google/rpc/error_details.js';
+export * as googleRpcStatus from './gen/google/rpc/status.js';
+export * as commonV1 from './gen/tessera/common/v1/common.js';
+export * as issuerV1 from './gen/tessera/issuer/v1/issuer.js';
+export * as sessionV1 from './gen/tessera/session/v1/session.js';
+
+/**
+ * Where the .proto sources live, for server reflection. Resolved from this file in the
+ * source tree; bundled services pass their own copy's path instead (see `protoRoot` option
+ * of the gRPC runtime).
+ */
+export function defaultProtoRoot(): string {
+  return fileURLToPath(new URL('../../../proto', import.meta.url));
+}
+
+/** The .proto files that define tessera's services, relative to the proto root. */
+export const SERVICE_PROTO_FILES = [
+  'tessera/issuer/v1/issuer.proto',
+  'tessera/session/v1/session.proto',
+] as const;

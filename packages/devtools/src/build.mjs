@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// Bundles each runnable entry point (services and the CLI) with esbuild into its own dist/.
+// Workspace packages (@tessera/*) are compiled in from their TypeScript sources; npm
+// dependencies stay external and load from node_modules at run time. Typechecking is a
+// separate step (`npm run lint` runs tsc).
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Entry points: [source, output folder, output file name]. */
+export const ENTRY_POINTS = [
+  ['services/issuer/src/main.ts', 'services/issuer/dist', 'main.js'],
+  ['packages/cli/src/tessera.ts', 'packages/cli/dist', 'tessera.js'],
+];
+
+const externalNpmPackages = {
+  name: 'external-npm-packages',
+  setup(pluginBuild) {
+    // Bare specifiers that are not workspace packages come from node_modules at run time.
+    pluginBuild.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@tessera/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
+const started = Date.now();
+for (const [entry, outDir, outFile] of ENTRY_POINTS) {
+  rmSync(join(root, outDir), { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: join(outDir, outFile),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [externalNpmPackages],
+  });
+}
+console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);

@@ -1,0 +1,17 @@
+/**
+ * @tessera/testing: helpers for tests only; nothing in a service's production path imports it.
+ */
+export {
+  type AttackCase,
+  type AttackInput,
+  buildAttackCases,
+  buildValidToken,
+} from './attack-tokens.js';
+export {
+  generateKeys,
+  randomApiKey,
+  type StandardRealm,
+  type TempRealm,
+  writeStandardRealm,
+  writeTempRealm,
+} from './temp-realm.js';

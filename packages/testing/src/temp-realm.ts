@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  generateKeyEntry,
+  type KeyFileEntry,
+  type KeyState,
+  type SigningAlgorithm,
+  toKeyFileJson,
+} from '@tessera/jwt-core';
+
+/** A realm written to a fresh temporary folder; `cleanup` removes it. */
+export interface TempRealm {
+  readonly dir: string;
+  readonly realmFile: string;
+  readonly keysFile: string;
+  /** Rewrites the realm file (e.g. to test reloads). */
+  writeRealm(yaml: string): void;
+  /** Rewrites the key file. */
+  writeKeys(entries: readonly KeyFileEntry[]): void;
+  cleanup(): void;
+}
+
+/** Writes `realmYaml` and `keys` into a new temporary folder. */
+export function writeTempRealm(realmYaml: string, keys: readonly KeyFileEntry[]): TempRealm {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-realm-'));
+  const realmFile = join(dir, 'realm.yaml');
+  const keysFile = join(dir, 'keys.jwks.json');
+  const writeRealm = (yaml: string) => writeFileSync(realmFile, yaml);
+  const writeKeys = (entries: readonly KeyFileEntry[]) =>
+    writeFileSync(keysFile, JSON.stringify(toKeyFileJson(entries)));
+  writeKeys(keys);
+  writeRealm(realmYaml);
+  return {
+    dir,
+    realmFile,
+    keysFile,
+    writeRealm,
+    writeKeys,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Generates one key per [kid, alg, state]. */
+export async function generateKeys(
+  specs: readonly (readonly [kid: string, alg: SigningAlgorithm, state: KeyState])[],
+): Promise<KeyFileEntry[]> {
+  return Promise.all(specs.map(([kid, alg, state]) => generateKeyEntry(alg, { kid, state })));
+}
+
+/** A random API key of realistic length. */
+export function randomApiKey(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * The standard two-tenant realm of the integration suites: tenant A (ES256 current, RS256
+ * next, EdDSA retired), tenant B (ES256 current), tenant H (HS256 current, never published);
+ * one application per tenant A; API keys with every shape of permission.
+ */
+export interface StandardRealm extends TempRealm {
+  readonly tenantA: string;
+  readonly tenantB: string;
+  readonly tenantH: string;
+  readonly applicationA: string;
+  readonly issuerA: string;
+  readonly issuerB: string;
+  readonly keys: {
+    /** Every endpoint, the Neostore scope, bound to applicationA. */
+    readonly admin: string;
+    /** Only `POST /api/jwt/vend`. */
+    readonly vendOnly: string;
+    /** Locked to tenant B. */
+    readonly lockedToB: string;
+    /** Every endpoint, no scope, no application. */
+    readonly plain: string;
+  };
+  readonly keyEntries: readonly KeyFileEntry[];
+}
+
+/** Writes the standard realm; see {@link StandardRealm}. */
+export async function writeStandardRealm(
+  options: { clockToleranceSeconds?: number } = {},
+): Promise<StandardRealm> {
+  const ids = {
+    tenantA: randomUUID(),
+    tenantB: randomUUID(),
+    tenantH: randomUUID(),
+    applicationA: randomUUID(),
+  };
+  const keys = {
+    admin: randomApiKey(),
+    vendOnly: randomApiKey(),
+    lockedToB: randomApiKey(),
+    plain: randomApiKey(),
+  };
+  const keyEntries = await generateKeys([
+    ['a-es256', 'ES256', 'current'],
+    ['a-rs256', 'RS256', 'next'],
+    ['a-eddsa', 'EdDSA', 'retired'],
+    ['b-es256', 'ES256', 'current'],
+    ['h-hs256', 'HS256', 'current'],
+  ]);
+  const tolerance = options.clockToleranceSeconds ?? 30;
+  const yaml = `mode: development
+keys: { file: keys.jwks.json }
+tenants:
+  - id: ${ids.tenantA}
+    name: A
+    issuer: https://a.example
+    keyIds: [a-es256, a-rs256, a-eddsa]
+    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }
+  - id: ${ids.tenantB}
+    name: B
+    issuer: https://b.example
+    keyIds: [b-es256]
+    jwt: { clockToleranceSeconds: ${tolerance} }
+  - id: ${ids.tenantH}
+    name: H
+    issuer: https://h.example
+    keyIds: [h-hs256]
+applications:
+  - id: ${ids.applicationA}
+    tenantId: ${ids.tenantA}
+    name: App A
+    roles: [admin]
+    webMethods: { audience: partner-api, expiryInMinutes: 15 }
+apiKeys:
+  - { id: admin, key: ${keys.admin}, scopes: [AuthenticationToken.Write], applicationId: ${ids.applicationA} }
+  - { id: vend-only, key: ${keys.vendOnly}, permissions: { /api/jwt/vend: [POST] } }
+  - { id: locked-b, key: ${keys.lockedToB}, tenantId: ${ids.tenantB} }
+  - { id: plain, key: ${keys.plain} }
+`;
+  const realm = writeTempRealm(yaml, keyEntries);
+  return {
+    ...realm,
+    ...ids,
+    issuerA: 'https://a.example',
+    issuerB: 'https://b.example',
+    keys,
+    keyEntries,
+  };
+}

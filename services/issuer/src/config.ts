@@ -1,0 +1,28 @@
+import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { z } from 'zod';
+
+/**
+ * The issuer's environment, read once. The realm file holds everything about tokens;
+ * the environment holds only where things are.
+ */
+const issuerEnvSchema = z.object({
+  /** The realm file (YAML). */
+  TESSERA_CONFIG: z.string().min(1, 'TESSERA_CONFIG must name the realm file'),
+  /** Where the gRPC server listens. */
+  ISSUER_ADDRESS: listenAddress.default('0.0.0.0:50051'),
+  /** Where Prometheus scrapes `/metrics`; an empty value turns the endpoint off. */
+  ISSUER_METRICS_ADDRESS: z.union([listenAddress, z.literal('')]).default('0.0.0.0:9464'),
+  LOG_LEVEL: logLevel.default('info'),
+  /** How long in-flight calls may finish after SIGTERM. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** How often the realm and key files are checked for changes. */
+  CONFIG_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+});
+
+/** The issuer's parsed environment. */
+export type IssuerEnv = z.output<typeof issuerEnvSchema>;
+
+/** Parses the issuer's environment; a bad value fails start naming the variable. */
+export function readIssuerEnv(env: Readonly<Record<string, string | undefined>>): IssuerEnv {
+  return parseEnv(issuerEnvSchema, env);
+}

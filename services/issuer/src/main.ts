@@ -1,0 +1,53 @@
+import { systemClock } from '@tessera/clock';
+import {
+  collectProcessMetrics,
+  installSignalHandlers,
+  startMetricsServer,
+} from '@tessera/grpc-runtime';
+import { createLogger } from '@tessera/logger';
+import { createIssuerApp } from './app.js';
+import { readIssuerEnv } from './config.js';
+
+// Composition root of the issuer process: environment → realm → server → signals.
+const bootLogger = createLogger({ service: 'issuer' });
+try {
+  const env = readIssuerEnv(process.env);
+  const logger = createLogger({ service: 'issuer', level: env.LOG_LEVEL });
+  const app = await createIssuerApp({
+    realmFile: env.TESSERA_CONFIG,
+    logger,
+    clock: systemClock,
+    watchIntervalMs: env.CONFIG_POLL_MS,
+  });
+  collectProcessMetrics(app.registry);
+  const port = await app.grpc.listen(env.ISSUER_ADDRESS);
+  const metrics = env.ISSUER_METRICS_ADDRESS
+    ? await startMetricsServer({
+        registry: app.registry,
+        host: env.ISSUER_METRICS_ADDRESS.slice(0, env.ISSUER_METRICS_ADDRESS.lastIndexOf(':')),
+        port: Number(
+          env.ISSUER_METRICS_ADDRESS.slice(env.ISSUER_METRICS_ADDRESS.lastIndexOf(':') + 1),
+        ),
+      })
+    : undefined;
+  logger.info(
+    {
+      port,
+      metricsPort: metrics?.port,
+      realm: env.TESSERA_CONFIG,
+      revision: app.state.current.revision,
+    },
+    'issuer listening',
+  );
+  installSignalHandlers(app.grpc, {
+    logger,
+    graceMs: env.SHUTDOWN_GRACE_MS,
+    cleanup: async () => {
+      await app.stop({ graceMs: 0 });
+      await metrics?.close();
+    },
+  });
+} catch (error) {
+  bootLogger.fatal({ err: error }, 'issuer failed to start');
+  process.exitCode = 1;
+}
