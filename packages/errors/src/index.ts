@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'INTERNAL',
   'DEADLINE_EXCEEDED',
   'SHUTTING_DOWN',
+  'UNIMPLEMENTED',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -30,3 +30,13 @@ describe('TesseraError', () => {
     expect(isErrorCode('NOPE')).toBe(false);
   });
 });
+
+describe('the error contract', () => {
+  it('has exactly the reasons of tessera.common.v1.ErrorReason', async () => {
+    const { commonV1 } = await import('@tessera/contracts');
+    const fromProto = Object.values(commonV1.ErrorReason)
+      .filter((name) => name !== 'ERROR_REASON_UNSPECIFIED' && name !== 'UNRECOGNIZED')
+      .map((name) => name.replace(/^ERROR_REASON_/, ''));
+    expect([...ERROR_CODES].sort()).toEqual(fromProto.sort());
+  });
+});

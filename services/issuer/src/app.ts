@@ -57,7 +57,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
   const grpc = createGrpcServer({
     logger: options.logger,
     registry,
-    clock: options.clock,
+    // Deadlines are wall-clock transport time, never the (possibly frozen) domain clock.
     services: [registerService(issuerV1.IssuerServiceService, handlers)],
     interceptors: [authenticationInterceptor(state)],
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },

@@ -99,7 +99,7 @@ describe('Validate', () => {
     expect(cases.length).toBeGreaterThan(50);
     for (const attack of cases) {
       const result = await validate(attack.token, h.realm.tenantA, 'svc-a').catch(
-        (error: unknown) => error,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
       if (result instanceof Error) {
         // Only structurally empty input may be refused as bad input instead of answered.

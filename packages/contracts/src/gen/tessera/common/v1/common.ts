@@ -170,6 +170,8 @@ export enum ErrorReason {
   ERROR_REASON_DEADLINE_EXCEEDED = "ERROR_REASON_DEADLINE_EXCEEDED",
   /** ERROR_REASON_SHUTTING_DOWN - The server is shutting down; retry on another instance. */
   ERROR_REASON_SHUTTING_DOWN = "ERROR_REASON_SHUTTING_DOWN",
+  /** ERROR_REASON_UNIMPLEMENTED - The method exists in the contract but this deployment does not serve it. */
+  ERROR_REASON_UNIMPLEMENTED = "ERROR_REASON_UNIMPLEMENTED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -229,6 +231,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 17:
     case "ERROR_REASON_SHUTTING_DOWN":
       return ErrorReason.ERROR_REASON_SHUTTING_DOWN;
+    case 18:
+    case "ERROR_REASON_UNIMPLEMENTED":
+      return ErrorReason.ERROR_REASON_UNIMPLEMENTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -274,6 +279,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_DEADLINE_EXCEEDED";
     case ErrorReason.ERROR_REASON_SHUTTING_DOWN:
       return "ERROR_REASON_SHUTTING_DOWN";
+    case ErrorReason.ERROR_REASON_UNIMPLEMENTED:
+      return "ERROR_REASON_UNIMPLEMENTED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -318,6 +325,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 16;
     case ErrorReason.ERROR_REASON_SHUTTING_DOWN:
       return 17;
+    case ErrorReason.ERROR_REASON_UNIMPLEMENTED:
+      return 18;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -1,0 +1,61 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+
+/** Which shape of RPC a call is; interceptors see the same chain for both. */
+export type CallKind = 'unary' | 'server-stream';
+
+/**
+ * A typed slot for per-call values that interceptors hand to handlers (for example the
+ * authenticated API key). Keys are compared by identity, so two modules cannot collide by
+ * picking the same name.
+ */
+export class CallKey<T> {
+  /** Carries `T` at the type level only; never read at run time. */
+  declare readonly valueType: T;
+
+  /** @param description shown when debugging; has no meaning of its own. */
+  constructor(readonly description: string) {}
+}
+
+/** Per-call values keyed by {@link CallKey}. */
+export interface CallValues {
+  get<T>(key: CallKey<T>): T | undefined;
+  set<T>(key: CallKey<T>, value: T): void;
+}
+
+/** What a handler and every interceptor know about the call they serve. */
+export interface CallContext {
+  /** Full method path, e.g. `/tessera.issuer.v1.IssuerService/Vend`. */
+  readonly method: string;
+  readonly kind: CallKind;
+  /** Request metadata. Holds credentials: never log its values. */
+  readonly metadata: Metadata;
+  /** Remote address as `ip:port`, or `unknown`. */
+  readonly peer: string;
+  /** The caller's deadline in epoch milliseconds, or undefined when it set none. */
+  readonly deadline: number | undefined;
+  /**
+   * Aborted when the client cancels, at the deadline, and, for server-streams, when the
+   * server shuts down. Pass it to anything that waits, so an abandoned call stops working.
+   */
+  readonly signal: AbortSignal;
+  /** The caller's `x-request-id` when it is a plain token, otherwise a fresh UUID. */
+  readonly requestId: string;
+  /** Child logger bound to `{ rpc, requestId }`. */
+  readonly log: Logger;
+  readonly values: CallValues;
+}
+
+/** A map that is only allocated when an interceptor actually stores something. */
+export class LazyCallValues implements CallValues {
+  #values: Map<CallKey<unknown>, unknown> | undefined;
+
+  get<T>(key: CallKey<T>): T | undefined {
+    return this.#values?.get(key) as T | undefined;
+  }
+
+  set<T>(key: CallKey<T>, value: T): void {
+    this.#values ??= new Map();
+    this.#values.set(key, value);
+  }
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { type CallContext, type CallKind, LazyCallValues } from './call-context.js';
+import { runtimeStatusError } from './error-mapping.js';
+import type { CallPipeline } from './pipeline.js';
+import { cancelledByClient } from './rpc-status-error.js';
+
+/** What the scope needs of a grpc-js server call, unary or streaming. */
+type SurfaceCall = Pick<
+  ServerUnaryCall<unknown, unknown>,
+  'cancelled' | 'metadata' | 'getPeer' | 'getDeadline' | 'on' | 'off'
+>;
+
+/** The per-call state the adapter owns: the context, and the wiring to release at the end. */
+export interface CallScope {
+  readonly ctx: CallContext;
+  /** Detaches the call from the server; later cancellation events no longer abort it. */
+  close(): void;
+}
+
+// A client cancels on its own deadline timer, which runs slightly ahead of ours (our deadline
+// starts when the headers arrive), so a cancel this close to the deadline is the deadline.
+const DEADLINE_SLACK_MS = 50;
+
+// A caller-chosen id is only trusted as a correlation token when it cannot inject anything.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the context of one call. grpc-js emits `cancelled` on client cancel, at the
+ * deadline, and after every normal end; the last case is ignored because the adapter closes
+ * the scope before it settles the call.
+ */
+export function openCall(
+  pipeline: CallPipeline,
+  method: string,
+  kind: CallKind,
+  call: SurfaceCall,
+): CallScope {
+  const controller = new AbortController();
+  const deadline = toEpochMs(call.getDeadline());
+  const requestId = requestIdOf(call.metadata);
+  let closed = false;
+
+  const abort = (reason: unknown) => {
+    if (!closed && !controller.signal.aborted) controller.abort(reason);
+  };
+  // Long-lived streams must not hold a server in graceful shutdown; unary calls finish.
+  const onShutdown = () => abort(runtimeStatusError('SHUTTING_DOWN', 'server is shutting down'));
+  const onCancelled = () => {
+    if (deadline !== undefined && pipeline.clock.now() >= deadline - DEADLINE_SLACK_MS) {
+      abort(runtimeStatusError('DEADLINE_EXCEEDED', 'deadline exceeded'));
+    } else if (pipeline.shutdownSignal.aborted) {
+      // During shutdown, a cancel is most likely the grace period running out.
+      onShutdown();
+    } else {
+      abort(cancelledByClient());
+    }
+  };
+
+  call.on('cancelled', onCancelled);
+  const watchShutdown = kind === 'server-stream';
+  if (watchShutdown) pipeline.shutdownSignal.addEventListener('abort', onShutdown);
+  if (call.cancelled) onCancelled();
+  if (watchShutdown && pipeline.shutdownSignal.aborted) onShutdown();
+
+  const ctx: CallContext = {
+    method,
+    kind,
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    deadline,
+    signal: controller.signal,
+    requestId,
+    log: pipeline.logger.child({ rpc: method, requestId }),
+    values: new LazyCallValues(),
+  };
+  return {
+    ctx,
+    close() {
+      closed = true;
+      call.off('cancelled', onCancelled);
+      if (watchShutdown) pipeline.shutdownSignal.removeEventListener('abort', onShutdown);
+    },
+  };
+}
+
+function toEpochMs(deadline: Date | number): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function requestIdOf(metadata: Metadata): string {
+  const value = metadata.get('x-request-id')[0];
+  return typeof value === 'string' && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
+}

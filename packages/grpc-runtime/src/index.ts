@@ -1,0 +1,52 @@
+/**
+ * Everything a tessera gRPC service needs around its handlers, so that a service holds only
+ * composition, handlers and domain code:
+ * - async handlers typed from ts-proto definitions, adapted to grpc-js in one place;
+ * - one interceptor chain per call (shutdown gate, deadline guard, logging, metrics, error
+ *   mapping, then the service's own interceptors);
+ * - one mapping from TesseraError to gRPC status with the google.rpc rich error model;
+ * - a server with health, reflection, graceful shutdown and a `/metrics` endpoint;
+ * - client helpers: channel options, deadline-bound unary calls, credentials, error details.
+ */
+export { adaptService } from './adapt-service.js';
+export { type CallContext, CallKey, type CallKind, type CallValues } from './call-context.js';
+export {
+  createChannelOptions,
+  credentialsMetadata,
+  type UnaryCallOptions,
+  type UnaryMethod,
+  unaryCall,
+} from './client.js';
+export { type PresentedCredentials, readCredentials } from './credentials.js';
+export { type RpcErrorDetails, readErrorDetails } from './error-details.js';
+export { INTERNAL_ERROR_MESSAGE, STATUS_BY_ERROR_CODE, toServiceError } from './error-mapping.js';
+export type {
+  AsyncServiceHandlers,
+  MethodHandler,
+  RequestOf,
+  ResponseOf,
+  ServerStreamHandler,
+  UnaryHandler,
+} from './handler-types.js';
+export type { Interceptor, Next } from './interceptor.js';
+export {
+  collectProcessMetrics,
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './metrics-server.js';
+export { type CallPipeline, type CallPipelineOptions, createCallPipeline } from './pipeline.js';
+export type { ReflectionOptions } from './reflection.js';
+export {
+  createGrpcServer,
+  type GrpcServerOptions,
+  type GrpcServerRuntime,
+  type ShutdownOptions,
+} from './server.js';
+export {
+  registerService,
+  type ServiceRegistration,
+  serviceNameOf,
+} from './service-registration.js';
+export { installSignalHandlers, type SignalHandlerOptions, type SignalSource } from './signals.js';
+export { ERROR_DOMAIN, ERROR_REASON_KEY, STATUS_DETAILS_KEY } from './status-details.js';
