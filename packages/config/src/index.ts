@@ -20,4 +20,5 @@ export {
   realmSchema,
   type TenantConfig,
 } from './realm-schema.js';
+export { RealmSource, type ReloadLog } from './realm-source.js';
 export { type EffectiveJwtSettings, effectiveJwtSettings } from './settings.js';

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'DEADLINE_EXCEEDED',
   'SHUTTING_DOWN',
   'UNIMPLEMENTED',
+  'REFRESH_TOKEN_NOT_FOUND',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -52,6 +52,8 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, Status>> = Object.
   SHUTTING_DOWN: Status.UNAVAILABLE,
   // The contract has the method but this deployment does not serve it; retrying won't help.
   UNIMPLEMENTED: Status.UNIMPLEMENTED,
+  // No live refresh token with this id: a missing resource.
+  REFRESH_TOKEN_NOT_FOUND: Status.NOT_FOUND,
 });
 
 /** The message sent for every failure whose real message must stay in the logs. */

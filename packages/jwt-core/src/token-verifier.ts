@@ -19,8 +19,14 @@ export interface TokenVerifierOptions {
   readonly clock: Clock;
   /** Longer tokens are MALFORMED unread; default 8192 characters. */
   readonly maxTokenLength?: number;
-  /** Consulted last, with the verified claims: true makes the token REVOKED. */
-  readonly isRevoked?: (claims: Readonly<Record<string, unknown>>) => boolean;
+  /**
+   * Consulted last, with the verified claims and the tenant's profile (revocations are per
+   * tenant): true makes the token REVOKED.
+   */
+  readonly isRevoked?: (
+    claims: Readonly<Record<string, unknown>>,
+    profile: VerificationProfile,
+  ) => boolean;
 }
 
 /** Per-call options of TokenVerifier.verify. */
@@ -34,7 +40,7 @@ export class TokenVerifier {
   readonly #keys: () => VerificationKeySet;
   readonly #clock: Clock;
   readonly #maxTokenLength: number;
-  readonly #isRevoked: ((claims: Readonly<Record<string, unknown>>) => boolean) | undefined;
+  readonly #isRevoked: TokenVerifierOptions['isRevoked'];
 
   constructor(options: TokenVerifierOptions) {
     const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
@@ -96,7 +102,7 @@ export class TokenVerifier {
     if (options.audience !== undefined && !hasAudience(claims.aud, options.audience)) {
       return refuse('AUDIENCE_MISMATCH', kid);
     }
-    if (this.#isRevoked?.(claims) === true) return refuse('REVOKED', kid);
+    if (this.#isRevoked?.(claims, profile) === true) return refuse('REVOKED', kid);
     return { valid: true, claims, kid, header: verified.protectedHeader };
   }
 }

@@ -8,6 +8,17 @@ export {
   buildValidToken,
 } from './attack-tokens.js';
 export {
+  findFreePort,
+  type RedisCluster,
+  type RedisClusterOptions,
+  type RedisServer,
+  type RedisServerOptions,
+  type RespReply,
+  redisCommand,
+  startRedisCluster,
+  startRedisServer,
+} from './redis/index.js';
+export {
   generateKeys,
   randomApiKey,
   type StandardRealm,

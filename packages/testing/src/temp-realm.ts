@@ -64,6 +64,14 @@ export interface StandardRealm extends TempRealm {
   readonly tenantB: string;
   readonly tenantH: string;
   readonly applicationA: string;
+  /** A second application of tenant A (refresh tokens enabled, role `viewer`). */
+  readonly applicationA2: string;
+  /** An external-JWT identity provider of tenant A; sign its tokens with `privateKey`. */
+  readonly identityProvider: {
+    readonly id: string;
+    readonly kid: string;
+    readonly privateKey: KeyFileEntry;
+  };
   readonly issuerA: string;
   readonly issuerB: string;
   readonly keys: {
@@ -88,7 +96,11 @@ export async function writeStandardRealm(
     tenantB: randomUUID(),
     tenantH: randomUUID(),
     applicationA: randomUUID(),
+    applicationA2: randomUUID(),
+    identityProviderId: randomUUID(),
   };
+  const idpKey = await generateKeyEntry('ES256', { kid: 'idp-es256', state: 'current' });
+  const { d: _private, ...idpPublic } = idpKey.jwk;
   const keys = {
     admin: randomApiKey(),
     vendOnly: randomApiKey(),
@@ -126,6 +138,18 @@ applications:
     name: App A
     roles: [admin]
     webMethods: { audience: partner-api, expiryInMinutes: 15 }
+  - id: ${ids.applicationA2}
+    tenantId: ${ids.tenantA}
+    name: App A2
+    roles: [viewer]
+identityProviders:
+  - id: ${ids.identityProviderId}
+    name: Partner IdP
+    uniqueIdentityClaim: email
+    managedDomains: [partner.example]
+    claimMap: { given_name: firstName, family_name: lastName, groups: registration.roles }
+    keys:
+      jwks: { keys: [${JSON.stringify(idpPublic)}] }
 apiKeys:
   - { id: admin, key: ${keys.admin}, scopes: [AuthenticationToken.Write], applicationId: ${ids.applicationA} }
   - { id: vend-only, key: ${keys.vendOnly}, permissions: { /api/jwt/vend: [POST] } }
@@ -135,7 +159,12 @@ apiKeys:
   const realm = writeTempRealm(yaml, keyEntries);
   return {
     ...realm,
-    ...ids,
+    tenantA: ids.tenantA,
+    tenantB: ids.tenantB,
+    tenantH: ids.tenantH,
+    applicationA: ids.applicationA,
+    applicationA2: ids.applicationA2,
+    identityProvider: { id: ids.identityProviderId, kid: 'idp-es256', privateKey: idpKey },
     issuerA: 'https://a.example',
     issuerB: 'https://b.example',
     keys,

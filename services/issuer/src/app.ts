@@ -1,13 +1,33 @@
+import { credentials } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
-import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES } from '@tessera/contracts';
-import { createGrpcServer, type GrpcServerRuntime, registerService } from '@tessera/grpc-runtime';
+import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
+import {
+  createChannelOptions,
+  createGrpcServer,
+  credentialsMetadata,
+  type GrpcServerRuntime,
+  registerService,
+} from '@tessera/grpc-runtime';
 import { TokenVerifier } from '@tessera/jwt-core';
 import type { Logger } from '@tessera/logger';
+import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import { Registry } from 'prom-client';
 import { authenticationInterceptor } from './handlers/authentication.js';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
+import { createSessionFlows } from './handlers/session-flows.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
 import { type IssuerSnapshot, IssuerState } from './issuer-state.js';
+import { SessionGateway } from './session/session-gateway.js';
+
+/** How the issuer reaches the session service. */
+export interface SessionConnection {
+  /** `host:port` of the session service. */
+  readonly address: string;
+  /** The issuer's own API key for the session service. */
+  readonly apiKey: string;
+  /** Budget of each session call (bounded by the served call's deadline). */
+  readonly deadlineMs: number;
+}
 
 /** Everything the issuer needs from outside; main.ts passes the real ones, tests their own. */
 export interface IssuerAppOptions {
@@ -17,6 +37,8 @@ export interface IssuerAppOptions {
   readonly registry?: Registry;
   /** Poll interval of the realm and key files; no watching when omitted. */
   readonly watchIntervalMs?: number;
+  /** Without it the session-backed RPCs answer UNIMPLEMENTED and nothing is revoked. */
+  readonly session?: SessionConnection;
 }
 
 /** A built issuer: its gRPC server, its state, and how to stop both. */
@@ -24,38 +46,83 @@ export interface IssuerApp {
   readonly grpc: GrpcServerRuntime;
   readonly state: IssuerState;
   readonly registry: Registry;
-  /** Stops watching files and shuts the server down gracefully. */
+  readonly revocations: RevocationSet;
+  /** Resolves once the first revocation snapshot arrived (at once without a session service). */
+  readonly revocationsReady: Promise<void>;
+  /** Stops watching files and streams and shuts the server down gracefully. */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
- * Composes the issuer: loads the realm and keys (failing fast on any problem), builds the
- * handlers around one state holder, and registers them with health and reflection.
+ * Composes the issuer: loads the realm and keys (failing fast on any problem), connects to
+ * the session service when configured (its flows and its revocation stream), and registers
+ * the handlers with health and reflection.
  */
 export async function createIssuerApp(options: IssuerAppOptions): Promise<IssuerApp> {
+  const { logger, clock } = options;
   const registry = options.registry ?? new Registry();
-  const state = await IssuerState.load(options.realmFile, options.logger);
+  const metrics = createIssuerMetrics(registry);
+  const state = await IssuerState.load(options.realmFile, logger);
+  const revocations = new RevocationSet();
+
   const verifiers = new WeakMap<IssuerSnapshot, TokenVerifier>();
   const verifierFor = (snapshot: IssuerSnapshot): TokenVerifier => {
     let verifier = verifiers.get(snapshot);
     if (verifier === undefined) {
       verifier = new TokenVerifier({
         keys: () => snapshot.keyring.verificationKeys(),
-        clock: options.clock,
+        clock,
         maxTokenLength: snapshot.realm.document.limits.maxTokenLength,
+        isRevoked: (claims, profile) =>
+          revocations.isRevoked(claims, profile.tenantId, clock.now()),
       });
       verifiers.set(snapshot, verifier);
     }
     return verifier;
   };
+
+  let sessionGateway: SessionGateway | undefined;
+  let follower: RevocationFollower | undefined;
+  if (options.session !== undefined) {
+    const { address, apiKey, deadlineMs } = options.session;
+    const client = new sessionV1.SessionServiceClient(
+      address,
+      credentials.createInsecure(),
+      createChannelOptions(),
+    );
+    sessionGateway = new SessionGateway({
+      client,
+      metadata: () => credentialsMetadata(apiKey),
+      deadlineMs,
+    });
+    follower = followRevocations({
+      client,
+      set: revocations,
+      metadata: () => credentialsMetadata(apiKey),
+      logger,
+      clock,
+    });
+  }
+
   const handlers = createIssuerHandlers({
     state,
-    clock: options.clock,
+    clock,
     verifierFor,
-    metrics: createIssuerMetrics(registry),
+    metrics,
+    ...(sessionGateway
+      ? {
+          sessionFlows: createSessionFlows({
+            state,
+            clock,
+            session: sessionGateway,
+            verifierFor,
+            metrics,
+          }),
+        }
+      : {}),
   });
   const grpc = createGrpcServer({
-    logger: options.logger,
+    logger,
     registry,
     // Deadlines are wall-clock transport time, never the (possibly frozen) domain clock.
     services: [registerService(issuerV1.IssuerServiceService, handlers)],
@@ -70,9 +137,13 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     grpc,
     state,
     registry,
+    revocations,
+    revocationsReady: follower?.ready ?? Promise.resolve(),
     async stop(stopOptions = {}) {
       stopWatching();
+      follower?.stop();
       await grpc.shutdown(stopOptions);
+      sessionGateway?.client.close();
     },
   };
 }

@@ -15,6 +15,12 @@ const issuerEnvSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   /** How long in-flight calls may finish after SIGTERM. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** The session service; without it the session-backed RPCs answer UNIMPLEMENTED. */
+  SESSION_ADDRESS: z.union([listenAddress, z.literal('')]).default(''),
+  /** The issuer's API key for the session service (a secret: from a Secret, never the realm). */
+  SESSION_API_KEY: z.string().default(''),
+  /** Budget of each call to the session service. */
+  SESSION_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
   /** How often the realm and key files are checked for changes. */
   CONFIG_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
 });
@@ -24,5 +30,11 @@ export type IssuerEnv = z.output<typeof issuerEnvSchema>;
 
 /** Parses the issuer's environment; a bad value fails start naming the variable. */
 export function readIssuerEnv(env: Readonly<Record<string, string | undefined>>): IssuerEnv {
-  return parseEnv(issuerEnvSchema, env);
+  return parseEnv(
+    issuerEnvSchema.refine((e) => e.SESSION_ADDRESS === '' || e.SESSION_API_KEY !== '', {
+      message: 'SESSION_API_KEY is required when SESSION_ADDRESS is set',
+      path: ['SESSION_API_KEY'],
+    }),
+    env,
+  );
 }

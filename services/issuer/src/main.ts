@@ -18,6 +18,15 @@ try {
     logger,
     clock: systemClock,
     watchIntervalMs: env.CONFIG_POLL_MS,
+    ...(env.SESSION_ADDRESS
+      ? {
+          session: {
+            address: env.SESSION_ADDRESS,
+            apiKey: env.SESSION_API_KEY,
+            deadlineMs: env.SESSION_DEADLINE_MS,
+          },
+        }
+      : {}),
   });
   collectProcessMetrics(app.registry);
   const port = await app.grpc.listen(env.ISSUER_ADDRESS);

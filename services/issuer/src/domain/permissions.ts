@@ -1,3 +1,4 @@
+import { keyAllows } from '@tessera/api-keys';
 import type { ApiKey } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
 
@@ -56,13 +57,9 @@ export function authorizeApiKey(key: ApiKey, rpc: IssuerRpc): void {
     case 'application-binding':
       if (key.applicationId !== undefined) return;
       throw denied('the API key does not identify an application');
-    case 'endpoint': {
-      const permissions = key.permissions;
-      if (Object.keys(permissions).length === 0) return;
-      if (permissions[`${SERVICE}/${rpc}`]?.includes('CALL')) return;
-      if (permissions[requirement.path]?.includes(requirement.method as 'CALL')) return;
+    case 'endpoint':
+      if (keyAllows(key, `${SERVICE}/${rpc}`, requirement)) return;
       throw denied(`the API key may not call ${rpc}`);
-    }
   }
 }
 

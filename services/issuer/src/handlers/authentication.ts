@@ -1,4 +1,4 @@
-import { hashApiKey } from '@tessera/config';
+import { findPresentedApiKey } from '@tessera/api-keys';
 import { TesseraError } from '@tessera/errors';
 import {
   type CallContext,
@@ -34,16 +34,15 @@ export function authenticationInterceptor(state: IssuerState): Interceptor {
   return (request, ctx, next) => {
     const rpc = rpcOf(ctx);
     if (rpc === undefined || ISSUER_REQUIREMENTS[rpc].kind === 'open') return next(request, ctx);
-    const credentials = readCredentials(ctx.metadata);
-    if (credentials.apiKey !== undefined) {
-      const key = state.current.realm.apiKeysByHash.get(hashApiKey(credentials.apiKey));
-      if (key === undefined) throw new TesseraError('UNAUTHENTICATED', 'unknown API key');
+    const key = findPresentedApiKey(state.current.realm, ctx.metadata);
+    if (key !== undefined) {
       authorizeApiKey(key, rpc);
       ctx.values.set(API_KEY_CALLER, { kind: 'api-key', key });
       return next(request, ctx);
     }
-    if (credentials.bearer !== undefined && BEARER_RPCS.has(rpc)) {
-      ctx.values.set(PRESENTED_BEARER, credentials.bearer);
+    const { bearer } = readCredentials(ctx.metadata);
+    if (bearer !== undefined && BEARER_RPCS.has(rpc)) {
+      ctx.values.set(PRESENTED_BEARER, bearer);
       return next(request, ctx);
     }
     throw new TesseraError(

@@ -17,6 +17,7 @@ import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
 import { API_KEY_CALLER, PRESENTED_BEARER } from './authentication.js';
 import { jwksOf, keySetEvents, publicKeysOf } from './key-publication.js';
+import type { SessionFlowHandlers } from './session-flows.js';
 
 /** What the issuer's handlers are built from; all injected by main.ts. */
 export interface IssuerHandlerDeps {
@@ -25,6 +26,8 @@ export interface IssuerHandlerDeps {
   /** The verifier for a snapshot's keys and limits. */
   readonly verifierFor: (snapshot: IssuerSnapshot) => TokenVerifier;
   readonly metrics: IssuerMetrics;
+  /** The session-backed flows; absent when the issuer runs without a session service. */
+  readonly sessionFlows?: SessionFlowHandlers;
 }
 
 type Handlers = AsyncServiceHandlers<typeof issuerV1.IssuerServiceService>;
@@ -146,10 +149,13 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       return { token };
     },
 
-    issueForApplication: async () => needsSessionService('IssueForApplication'),
-    startSession: async () => needsSessionService('StartSession'),
-    refresh: async () => needsSessionService('Refresh'),
-    reconcile: async () => needsSessionService('Reconcile'),
+    issueForApplication:
+      deps.sessionFlows?.issueForApplication ??
+      (async () => needsSessionService('IssueForApplication')),
+    startSession:
+      deps.sessionFlows?.startSession ?? (async () => needsSessionService('StartSession')),
+    refresh: deps.sessionFlows?.refresh ?? (async () => needsSessionService('Refresh')),
+    reconcile: deps.sessionFlows?.reconcile ?? (async () => needsSessionService('Reconcile')),
 
     async validate(request, ctx) {
       const snapshot = state.current;

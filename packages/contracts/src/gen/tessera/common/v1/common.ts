@@ -172,6 +172,8 @@ export enum ErrorReason {
   ERROR_REASON_SHUTTING_DOWN = "ERROR_REASON_SHUTTING_DOWN",
   /** ERROR_REASON_UNIMPLEMENTED - The method exists in the contract but this deployment does not serve it. */
   ERROR_REASON_UNIMPLEMENTED = "ERROR_REASON_UNIMPLEMENTED",
+  /** ERROR_REASON_REFRESH_TOKEN_NOT_FOUND - No live refresh token has this id (or it belongs to someone else). */
+  ERROR_REASON_REFRESH_TOKEN_NOT_FOUND = "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -234,6 +236,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 18:
     case "ERROR_REASON_UNIMPLEMENTED":
       return ErrorReason.ERROR_REASON_UNIMPLEMENTED;
+    case 19:
+    case "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -281,6 +286,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_SHUTTING_DOWN";
     case ErrorReason.ERROR_REASON_UNIMPLEMENTED:
       return "ERROR_REASON_UNIMPLEMENTED";
+    case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
+      return "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -327,6 +334,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 17;
     case ErrorReason.ERROR_REASON_UNIMPLEMENTED:
       return 18;
+    case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
+      return 19;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -98,8 +98,11 @@ export interface RotateResponse {
 }
 
 export interface GetRequest {
+  /** Exactly one of id and token. */
   id: string;
   tenantId: string;
+  /** The token value, for callers that hold the token but not its id (FusionAuth issue). */
+  token: string;
 }
 
 export interface GetResponse {
@@ -1151,7 +1154,7 @@ export const RotateResponse: MessageFns<RotateResponse> = {
 };
 
 function createBaseGetRequest(): GetRequest {
-  return { id: "", tenantId: "" };
+  return { id: "", tenantId: "", token: "" };
 }
 
 export const GetRequest: MessageFns<GetRequest> = {
@@ -1161,6 +1164,9 @@ export const GetRequest: MessageFns<GetRequest> = {
     }
     if (message.tenantId !== "") {
       writer.uint32(18).string(message.tenantId);
+    }
+    if (message.token !== "") {
+      writer.uint32(26).string(message.token);
     }
     return writer;
   },
@@ -1194,6 +1200,14 @@ export const GetRequest: MessageFns<GetRequest> = {
             message.tenantId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1214,6 +1228,7 @@ export const GetRequest: MessageFns<GetRequest> = {
         : isSet(object.tenant_id)
         ? globalThis.String(object.tenant_id)
         : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
     };
   },
 
@@ -1225,6 +1240,9 @@ export const GetRequest: MessageFns<GetRequest> = {
     if (message.tenantId !== "") {
       obj.tenantId = message.tenantId;
     }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
     return obj;
   },
 
@@ -1235,6 +1253,7 @@ export const GetRequest: MessageFns<GetRequest> = {
     const message = createBaseGetRequest();
     message.id = object.id ?? "";
     message.tenantId = object.tenantId ?? "";
+    message.token = object.token ?? "";
     return message;
   },
 };
@@ -3628,7 +3647,10 @@ export const SessionServiceService = {
     responseSerialize: (value: RotateResponse): Buffer => Buffer.from(RotateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RotateResponse => RotateResponse.decode(value),
   },
-  /** One refresh token by id. NOT_FOUND when unknown or expired. */
+  /**
+   * One live refresh token by id or by token value (the value is never returned). NOT_FOUND
+   * (reason REFRESH_TOKEN_NOT_FOUND) when unknown, revoked or expired.
+   */
   get: {
     path: "/tessera.session.v1.SessionService/Get" as const,
     requestStream: false as const,
@@ -3721,7 +3743,10 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
    * (unknown | expired | revoked | reused).
    */
   rotate: handleUnaryCall<RotateRequest, RotateResponse>;
-  /** One refresh token by id. NOT_FOUND when unknown or expired. */
+  /**
+   * One live refresh token by id or by token value (the value is never returned). NOT_FOUND
+   * (reason REFRESH_TOKEN_NOT_FOUND) when unknown, revoked or expired.
+   */
   get: handleUnaryCall<GetRequest, GetResponse>;
   /** A user's live refresh tokens (expired ones omitted), optionally of one application. */
   listByUser: handleUnaryCall<ListByUserRequest, ListByUserResponse>;
@@ -3782,7 +3807,10 @@ export interface SessionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RotateResponse) => void,
   ): ClientUnaryCall;
-  /** One refresh token by id. NOT_FOUND when unknown or expired. */
+  /**
+   * One live refresh token by id or by token value (the value is never returned). NOT_FOUND
+   * (reason REFRESH_TOKEN_NOT_FOUND) when unknown, revoked or expired.
+   */
   get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;
   get(
     request: GetRequest,

@@ -1,0 +1,526 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@tessera/clock';
+import { type ApplicationConfig, effectiveJwtSettings, type TenantConfig } from '@tessera/config';
+import type { commonV1, issuerV1, sessionV1 } from '@tessera/contracts';
+import { invalidArgument, TesseraError } from '@tessera/errors';
+import type { CallContext, UnaryHandler } from '@tessera/grpc-runtime';
+import type { TokenVerifier } from '@tessera/jwt-core';
+import {
+  type AuthenticationType,
+  buildAccessTokenClaims,
+  type TokenUser,
+} from '../domain/access-token.js';
+import type { Caller } from '../domain/caller.js';
+import { identityProviderKeys, verifyExternalJwt } from '../domain/identity-provider.js';
+import { refreshPolicyOf } from '../domain/refresh-policy.js';
+import { selectSigningKey } from '../domain/signing-key.js';
+import { resolveTenant } from '../domain/tenant-resolution.js';
+import { verificationProfileOf } from '../domain/verification-profile.js';
+import type { IssuerMetrics } from '../issuer-metrics.js';
+import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
+import type { SessionGateway } from '../session/session-gateway.js';
+import { API_KEY_CALLER } from './authentication.js';
+
+/** What the session-backed flows need. */
+export interface SessionFlowDeps {
+  readonly state: IssuerState;
+  readonly clock: Clock;
+  readonly session: SessionGateway;
+  readonly verifierFor: (snapshot: IssuerSnapshot) => TokenVerifier;
+  readonly metrics: IssuerMetrics;
+}
+
+/** The issuer RPCs that need the session service. */
+export interface SessionFlowHandlers {
+  readonly startSession: UnaryHandler<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>;
+  readonly refresh: UnaryHandler<issuerV1.RefreshRequest, issuerV1.RefreshResponse>;
+  readonly issueForApplication: UnaryHandler<
+    issuerV1.IssueForApplicationRequest,
+    issuerV1.IssueForApplicationResponse
+  >;
+  readonly reconcile: UnaryHandler<issuerV1.ReconcileRequest, issuerV1.ReconcileResponse>;
+}
+
+function applicationOf(
+  snapshot: IssuerSnapshot,
+  tenant: TenantConfig,
+  applicationId: string,
+  field: string,
+): ApplicationConfig {
+  const application = snapshot.realm.applications.get(applicationId);
+  if (application === undefined || application.tenantId !== tenant.id) {
+    throw new TesseraError(
+      'APPLICATION_NOT_FOUND',
+      `no application ${applicationId} in the tenant`,
+      { field },
+    );
+  }
+  return application;
+}
+
+function tokenUserOf(user: sessionV1.User | undefined, userId: string): TokenUser {
+  return {
+    id: userId,
+    email: user?.email ?? '',
+    verified: user?.verified ?? false,
+    username: user?.username ?? '',
+  };
+}
+
+function registrationOf(
+  user: sessionV1.User | undefined,
+  applicationId: string,
+): sessionV1.Registration | undefined {
+  return user?.registrations.find((registration) => registration.applicationId === applicationId);
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text || '{}');
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+const nowSeconds = (clock: Clock) => Math.floor(clock.now() / 1000);
+
+/**
+ * StartSession, Refresh, IssueForApplication and Reconcile: the flows that pair an access
+ * token with a refresh token kept by the session service. Each access token of a session
+ * carries `sid` = the refresh-token id, so revoking the session reaches them.
+ */
+export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
+  const { state, clock, session, metrics } = deps;
+  const apiKeyCaller = (ctx: CallContext): Caller | undefined => ctx.values.get(API_KEY_CALLER);
+
+  /** Signs an access token for a user of an application, and starts a session when enabled. */
+  const mint = async (input: {
+    snapshot: IssuerSnapshot;
+    tenant: TenantConfig;
+    application: ApplicationConfig;
+    user: sessionV1.User | undefined;
+    userId: string;
+    authenticationType: AuthenticationType;
+    presenter: commonV1.Presenter | undefined;
+    device: commonV1.DeviceInfo | undefined;
+    scopes: readonly string[];
+    dataJson: string;
+    ctx: CallContext;
+  }) => {
+    const settings = effectiveJwtSettings(input.tenant, input.application);
+    const registration = registrationOf(input.user, input.application.id);
+    const registered = input.user === undefined || registration !== undefined;
+    const authTime = nowSeconds(clock);
+    const roles = registration?.roles ?? [];
+    let refreshToken = '';
+    let refreshTokenId = '';
+    if (input.application.refreshTokensEnabled && registered) {
+      const created = await session.create(
+        {
+          tenantId: input.tenant.id,
+          applicationId: input.application.id,
+          userId: input.userId,
+          policy: refreshPolicyOf(settings.refreshToken),
+          device: input.device,
+          scopes: [...input.scopes],
+          dataJson: input.dataJson,
+          sessionClaimsJson: JSON.stringify({
+            auth_time: authTime,
+            authenticationType: input.authenticationType,
+            roles,
+            email: input.user?.email ?? '',
+            email_verified: input.user?.verified ?? false,
+            preferred_username: input.user?.username ?? '',
+          }),
+          startInstant: 0n,
+          presenter: input.presenter,
+        },
+        input.ctx.deadline,
+      );
+      refreshToken = created.refreshToken;
+      refreshTokenId = created.record?.id ?? '';
+    }
+    const claims = buildAccessTokenClaims({
+      tenant: input.tenant,
+      application: input.application,
+      registered,
+      roles,
+      user: tokenUserOf(input.user, input.userId),
+      sessionId: refreshTokenId,
+      authenticationType: input.authenticationType,
+      authTime,
+      scopes: input.scopes,
+      nowMs: clock.now(),
+      lifetimeSeconds: settings.accessTokenTimeToLiveSeconds,
+    });
+    const key = selectSigningKey(input.snapshot.keyring, input.tenant, {
+      application: input.application,
+    });
+    const token = await input.snapshot.keyring.sign(key.kid, claims);
+    return { token, refreshToken, refreshTokenId, exp: Number(claims.exp) };
+  };
+
+  return {
+    async startSession(request, ctx) {
+      const snapshot = state.current;
+      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
+      if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
+      const user = await session.findUser(tenant.id, request.userId, ctx.deadline);
+      const minted = await mint({
+        snapshot,
+        tenant,
+        application,
+        user,
+        userId: request.userId,
+        authenticationType: request.authenticationType || 'PASSWORD',
+        presenter: request.presenter,
+        device: request.device,
+        scopes: request.scopes,
+        dataJson: request.dataJson,
+        ctx,
+      });
+      metrics.tokensIssued.inc({ rpc: 'StartSession' });
+      return {
+        token: minted.token,
+        refreshToken: minted.refreshToken,
+        refreshTokenId: minted.refreshTokenId,
+        tokenExpirationInstant: BigInt(minted.exp) * 1000n,
+      };
+    },
+
+    async refresh(request, ctx) {
+      if (request.refreshToken === '')
+        throw invalidArgument('refresh_token', 'refresh_token is required');
+      if (request.timeToLiveSeconds < 0)
+        throw invalidArgument('time_to_live_seconds', 'must not be negative');
+      const rotated = await session.rotate(
+        {
+          refreshToken: request.refreshToken,
+          presenter: request.presenter,
+          requestId: request.requestId,
+          tenantId: request.tenantId,
+        },
+        ctx.deadline,
+      );
+      const record = rotated.record;
+      const snapshot = state.current;
+      const tenant = record && snapshot.realm.tenants.get(record.tenantId);
+      const application = record && snapshot.realm.applications.get(record.applicationId);
+      if (record === undefined || tenant === undefined || application === undefined) {
+        // The session outlived its tenant or application in the realm: treat it as gone.
+        throw new TesseraError(
+          'REFRESH_TOKEN_INVALID',
+          'the refresh token belongs to an application that no longer exists',
+          {
+            field: 'refresh_token',
+            metadata: { cause: 'unknown' },
+          },
+        );
+      }
+      const settings = effectiveJwtSettings(tenant, application);
+      const lifetimeSeconds =
+        request.timeToLiveSeconds > 0
+          ? Math.min(request.timeToLiveSeconds, settings.accessTokenTimeToLiveSeconds)
+          : settings.accessTokenTimeToLiveSeconds;
+      const carried = parseObject(record.sessionClaimsJson);
+      const claims = buildAccessTokenClaims({
+        tenant,
+        application,
+        registered: true,
+        roles: Array.isArray(carried.roles)
+          ? carried.roles.filter((r): r is string => typeof r === 'string')
+          : [],
+        user: {
+          id: record.userId,
+          email: typeof carried.email === 'string' ? carried.email : '',
+          verified: carried.email_verified === true,
+          username:
+            typeof carried.preferred_username === 'string' ? carried.preferred_username : '',
+        },
+        sessionId: record.id,
+        authenticationType: 'REFRESH_TOKEN',
+        authTime:
+          typeof carried.auth_time === 'number'
+            ? carried.auth_time
+            : Math.floor(Number(record.startInstant) / 1000),
+        scopes: record.scopes,
+        nowMs: clock.now(),
+        lifetimeSeconds,
+      });
+      const key = selectSigningKey(snapshot.keyring, tenant, { application });
+      const token = await snapshot.keyring.sign(key.kid, claims);
+      metrics.tokensIssued.inc({ rpc: 'Refresh' });
+      return {
+        token,
+        refreshToken: rotated.refreshToken,
+        refreshTokenId: record.id,
+        tokenExpirationInstant: BigInt(Number(claims.exp)) * 1000n,
+      };
+    },
+
+    async issueForApplication(request, ctx) {
+      const snapshot = state.current;
+      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const target = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
+      const verified = await deps
+        .verifierFor(snapshot)
+        .verify(request.token, verificationProfileOf(tenant, snapshot.keyring));
+      if (!verified.valid) {
+        throw new TesseraError('TOKEN_INVALID', 'the presented token is not valid', {
+          field: 'token',
+          metadata: { reason: verified.reason },
+        });
+      }
+      const presented = verified.claims;
+      const userId = typeof presented.sub === 'string' ? presented.sub : '';
+      if (userId === '')
+        throw new TesseraError('TOKEN_INVALID', 'the presented token has no subject', {
+          field: 'token',
+        });
+      const user = await session.findUser(tenant.id, userId, ctx.deadline);
+      const registration = registrationOf(user, target.id);
+      const registered = registration !== undefined;
+      const settings = effectiveJwtSettings(tenant, target);
+
+      let refreshToken = '';
+      let refreshTokenId = '';
+      if (request.refreshToken !== '' && target.refreshTokensEnabled && registered) {
+        const source = await session
+          .get({ id: '', tenantId: tenant.id, token: request.refreshToken }, ctx.deadline)
+          .then((response) => response.record)
+          .catch((error: unknown) => {
+            if (error instanceof TesseraError && error.code === 'REFRESH_TOKEN_NOT_FOUND')
+              return undefined;
+            throw error;
+          });
+        const samePolicy =
+          source?.policy?.expiration === refreshPolicyOf(settings.refreshToken).expiration;
+        if (source !== undefined && source.userId === userId && samePolicy) {
+          const created = await session.create(
+            {
+              tenantId: tenant.id,
+              applicationId: target.id,
+              userId,
+              policy: refreshPolicyOf(settings.refreshToken),
+              device: source.device,
+              scopes: source.scopes,
+              dataJson: source.dataJson,
+              sessionClaimsJson: JSON.stringify({
+                ...parseObject(source.sessionClaimsJson),
+                authenticationType: 'JWT_SSO',
+                roles: registration.roles,
+              }),
+              // FusionAuth: the new refresh token keeps the original session's start.
+              startInstant: source.startInstant,
+              presenter: undefined,
+            },
+            ctx.deadline,
+          );
+          refreshToken = created.refreshToken;
+          refreshTokenId = created.record?.id ?? '';
+        }
+      }
+      const claims = buildAccessTokenClaims({
+        tenant,
+        application: target,
+        registered,
+        roles: registration?.roles ?? [],
+        user: tokenUserOf(user, userId),
+        ...(refreshTokenId ? { sessionId: refreshTokenId } : {}),
+        authenticationType: 'JWT_SSO',
+        authTime: typeof presented.auth_time === 'number' ? presented.auth_time : nowSeconds(clock),
+        scopes: [],
+        nowMs: clock.now(),
+        lifetimeSeconds: settings.accessTokenTimeToLiveSeconds,
+        // FusionAuth: the new token has the same expiration as the presented one.
+        exp: Number(presented.exp),
+      });
+      const key = selectSigningKey(snapshot.keyring, tenant, { application: target });
+      const token = await snapshot.keyring.sign(key.kid, claims);
+      metrics.tokensIssued.inc({ rpc: 'IssueForApplication' });
+      return { token, refreshToken, refreshTokenId, registered };
+    },
+
+    async reconcile(request, ctx) {
+      const snapshot = state.current;
+      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const provider = snapshot.realm.identityProviders.get(request.identityProviderId);
+      if (
+        provider === undefined ||
+        (provider.tenantIds !== undefined && !provider.tenantIds.includes(tenant.id))
+      ) {
+        throw new TesseraError(
+          'IDENTITY_PROVIDER_NOT_FOUND',
+          `no identity provider ${request.identityProviderId}`,
+          {
+            field: 'identity_provider_id',
+          },
+        );
+      }
+      const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
+      if (
+        provider.applicationIds !== undefined &&
+        !provider.applicationIds.includes(application.id)
+      ) {
+        throw new TesseraError(
+          'APPLICATION_NOT_FOUND',
+          'the identity provider is not enabled for this application',
+          {
+            field: 'application_id',
+          },
+        );
+      }
+      const external = await verifyExternalJwt(
+        request.encodedJwt,
+        provider,
+        identityProviderKeys(provider, snapshot.realm.source),
+        {
+          nowMs: clock.now(),
+          clockToleranceSeconds: tenant.jwt.clockToleranceSeconds,
+          maxTokenLength: snapshot.realm.document.limits.maxTokenLength,
+        },
+      );
+      const identity = String(external[provider.uniqueIdentityClaim]);
+      const byEmail = provider.uniqueIdentityClaim === 'email' || identity.includes('@');
+      const existing = await session
+        .getUser(
+          {
+            tenantId: tenant.id,
+            selector: byEmail
+              ? { $case: 'email', value: identity }
+              : { $case: 'username', value: identity },
+          },
+          ctx.deadline,
+        )
+        .then((response) => response.user)
+        .catch((error: unknown) => {
+          if (error instanceof TesseraError && error.code === 'USER_NOT_FOUND') return undefined;
+          throw error;
+        });
+      const mapped = mapClaims(external, provider.claimMap);
+      const now = BigInt(clock.now());
+      const { user: upserted } = await session.upsertUser(
+        {
+          user: {
+            id: existing?.id ?? randomUUID(),
+            tenantId: tenant.id,
+            email: mapped.email ?? existing?.email ?? (byEmail ? identity : ''),
+            username: mapped.username ?? existing?.username ?? (byEmail ? '' : identity),
+            verified: true,
+            active: true,
+            firstName: mapped.firstName ?? existing?.firstName ?? '',
+            lastName: mapped.lastName ?? existing?.lastName ?? '',
+            fullName: mapped.fullName ?? existing?.fullName ?? '',
+            dataJson: existing?.dataJson ?? '',
+            insertInstant: existing?.insertInstant ?? now,
+            lastUpdateInstant: now,
+            lastLoginInstant: now,
+            registrations: [],
+          },
+        },
+        ctx.deadline,
+      );
+      if (upserted === undefined)
+        throw new TesseraError('INTERNAL', 'the directory returned no user');
+      const current = registrationOf(upserted, application.id);
+      await session.upsertRegistration(
+        {
+          tenantId: tenant.id,
+          registration: {
+            id: current?.id ?? '',
+            userId: upserted.id,
+            applicationId: application.id,
+            roles: mapped.roles ?? current?.roles ?? [],
+            username: current?.username ?? '',
+            dataJson: current?.dataJson ?? '',
+            insertInstant: current?.insertInstant ?? now,
+            lastLoginInstant: now,
+          },
+        },
+        ctx.deadline,
+      );
+      const user = await session.findUser(tenant.id, upserted.id, ctx.deadline);
+      const minted = await mint({
+        snapshot,
+        tenant,
+        application,
+        user,
+        userId: upserted.id,
+        authenticationType: 'FEDERATED_JWT',
+        presenter: request.presenter,
+        device: request.device,
+        scopes: [],
+        dataJson: '',
+        ctx,
+      });
+      metrics.tokensIssued.inc({ rpc: 'Reconcile' });
+      return {
+        userJson: JSON.stringify(fusionAuthUser(user ?? upserted)),
+        token: minted.token,
+        refreshToken: minted.refreshToken,
+        refreshTokenId: minted.refreshTokenId,
+        tokenExpirationInstant: BigInt(minted.exp) * 1000n,
+      };
+    },
+  };
+}
+
+interface MappedClaims {
+  email?: string;
+  username?: string;
+  firstName?: string;
+  lastName?: string;
+  fullName?: string;
+  roles?: string[];
+}
+
+function mapClaims(
+  claims: Record<string, unknown>,
+  map: Readonly<Record<string, string>>,
+): MappedClaims {
+  const mapped: MappedClaims = {};
+  for (const [claim, target] of Object.entries(map)) {
+    const value = claims[claim];
+    if (target === 'registration.roles') {
+      if (Array.isArray(value))
+        mapped.roles = value.filter((v): v is string => typeof v === 'string');
+      else if (typeof value === 'string') mapped.roles = [value];
+    } else if (typeof value === 'string') {
+      mapped[target as Exclude<keyof MappedClaims, 'roles'>] = value;
+    }
+  }
+  return mapped;
+}
+
+/** The FusionAuth user object of the reconcile response (instants in epoch ms). */
+function fusionAuthUser(user: sessionV1.User): Record<string, unknown> {
+  const optional = (name: string, value: string) => (value === '' ? {} : { [name]: value });
+  return {
+    id: user.id,
+    tenantId: user.tenantId,
+    active: user.active,
+    verified: user.verified,
+    ...optional('email', user.email),
+    ...optional('username', user.username),
+    ...optional('firstName', user.firstName),
+    ...optional('lastName', user.lastName),
+    ...optional('fullName', user.fullName),
+    data: parseObject(user.dataJson),
+    insertInstant: Number(user.insertInstant),
+    lastLoginInstant: Number(user.lastLoginInstant),
+    lastUpdateInstant: Number(user.lastUpdateInstant),
+    registrations: user.registrations.map((registration) => ({
+      id: registration.id,
+      applicationId: registration.applicationId,
+      roles: registration.roles,
+      ...optional('username', registration.username),
+      data: parseObject(registration.dataJson),
+      insertInstant: Number(registration.insertInstant),
+      lastLoginInstant: Number(registration.lastLoginInstant),
+    })),
+  };
+}

@@ -1,0 +1,28 @@
+import { findPresentedApiKey, keyAllows } from '@tessera/api-keys';
+import type { RealmSource } from '@tessera/config';
+import { TesseraError } from '@tessera/errors';
+import type { Interceptor } from '@tessera/grpc-runtime';
+
+/**
+ * Every session RPC needs an API key of the realm that may call it (its gRPC method with
+ * `CALL`, or a key without endpoint restrictions). The session service checks this itself:
+ * callers that reach it past the issuer get no free pass.
+ */
+export function sessionAuthentication(realm: RealmSource): Interceptor {
+  return (request, ctx, next) => {
+    const key = findPresentedApiKey(realm.current, ctx.metadata);
+    if (key === undefined) {
+      throw new TesseraError(
+        'UNAUTHENTICATED',
+        'credentials are required: send an API key in `authorization`',
+      );
+    }
+    if (!keyAllows(key, ctx.method.slice(1))) {
+      throw new TesseraError(
+        'PERMISSION_DENIED',
+        `the API key may not call ${ctx.method.slice(1)}`,
+      );
+    }
+    return next(request, ctx);
+  };
+}

@@ -1,0 +1,176 @@
+import { commonV1, type sessionV1 } from '@tessera/contracts';
+import { invalidArgument } from '@tessera/errors';
+import type { Registration, User } from '../store/directory.js';
+import type { Revocation } from '../store/revocation-log.js';
+import type {
+  DeviceInfo,
+  ExpirationPolicy,
+  Presenter,
+  RefreshPolicy,
+  RefreshTokenRecord,
+  UsagePolicy,
+} from '../store/session-store.js';
+
+// proto ↔ domain, in one place. Instants are int64 (bigint) on the wire and epoch-ms numbers
+// in the domain: epoch milliseconds stay far below 2^53, so the conversion is exact.
+
+const EXPIRATION: Record<string, ExpirationPolicy> = {
+  [commonV1.ExpirationPolicy.EXPIRATION_POLICY_FIXED]: 'Fixed',
+  [commonV1.ExpirationPolicy.EXPIRATION_POLICY_SLIDING_WINDOW]: 'SlidingWindow',
+  [commonV1.ExpirationPolicy.EXPIRATION_POLICY_SLIDING_WINDOW_WITH_MAXIMUM_LIFETIME]:
+    'SlidingWindowWithMaximumLifetime',
+};
+const USAGE: Record<string, UsagePolicy> = {
+  [commonV1.UsagePolicy.USAGE_POLICY_REUSABLE]: 'Reusable',
+  [commonV1.UsagePolicy.USAGE_POLICY_ONE_TIME_USE]: 'OneTimeUse',
+};
+const EXPIRATION_TO_PROTO: Record<ExpirationPolicy, commonV1.ExpirationPolicy> = {
+  Fixed: commonV1.ExpirationPolicy.EXPIRATION_POLICY_FIXED,
+  SlidingWindow: commonV1.ExpirationPolicy.EXPIRATION_POLICY_SLIDING_WINDOW,
+  SlidingWindowWithMaximumLifetime:
+    commonV1.ExpirationPolicy.EXPIRATION_POLICY_SLIDING_WINDOW_WITH_MAXIMUM_LIFETIME,
+};
+const USAGE_TO_PROTO: Record<UsagePolicy, commonV1.UsagePolicy> = {
+  Reusable: commonV1.UsagePolicy.USAGE_POLICY_REUSABLE,
+  OneTimeUse: commonV1.UsagePolicy.USAGE_POLICY_ONE_TIME_USE,
+};
+
+/** Epoch ms from the wire. */
+export const toMs = (value: bigint): number => Number(value);
+
+/** A policy from the wire, every field checked. */
+export function policyFromProto(policy: commonV1.RefreshPolicy | undefined): RefreshPolicy {
+  if (policy === undefined) throw invalidArgument('policy', 'policy is required');
+  const expiration = EXPIRATION[policy.expiration];
+  const usage = USAGE[policy.usage];
+  if (expiration === undefined)
+    throw invalidArgument('policy.expiration', 'policy.expiration is required');
+  if (usage === undefined) throw invalidArgument('policy.usage', 'policy.usage is required');
+  if (policy.timeToLiveMinutes <= 0) {
+    throw invalidArgument('policy.time_to_live_minutes', 'must be a positive number of minutes');
+  }
+  if (expiration === 'SlidingWindowWithMaximumLifetime' && policy.maximumTimeToLiveMinutes <= 0) {
+    throw invalidArgument(
+      'policy.maximum_time_to_live_minutes',
+      'must be a positive number of minutes',
+    );
+  }
+  if (policy.gracePeriodSeconds < 0 || policy.gracePeriodSeconds > 86_400) {
+    throw invalidArgument('policy.grace_period_seconds', 'must be between 0 and 86400');
+  }
+  return {
+    expiration,
+    usage,
+    timeToLiveMinutes: policy.timeToLiveMinutes,
+    maximumTimeToLiveMinutes: policy.maximumTimeToLiveMinutes,
+    gracePeriodSeconds: policy.gracePeriodSeconds,
+    revokeFamilyOnReuse: policy.revokeFamilyOnReuse,
+  };
+}
+
+/** A policy for the wire. */
+export function policyToProto(policy: RefreshPolicy): commonV1.RefreshPolicy {
+  return {
+    expiration: EXPIRATION_TO_PROTO[policy.expiration],
+    usage: USAGE_TO_PROTO[policy.usage],
+    timeToLiveMinutes: policy.timeToLiveMinutes,
+    maximumTimeToLiveMinutes: policy.maximumTimeToLiveMinutes,
+    gracePeriodSeconds: policy.gracePeriodSeconds,
+    revokeFamilyOnReuse: policy.revokeFamilyOnReuse,
+  };
+}
+
+/** A JSON-object field from the wire ('' is an empty object). */
+export function jsonObjectField(
+  text: string,
+  field: string,
+  maxBytes = 65_536,
+): Record<string, unknown> {
+  if (text === '') return {};
+  if (Buffer.byteLength(text) > maxBytes)
+    throw invalidArgument(field, `${field} is larger than ${maxBytes} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidArgument(field, `${field} is not valid JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument(field, `${field} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Presenter from the wire (absent means unknown). */
+export function presenterFromProto(presenter: commonV1.Presenter | undefined): Presenter {
+  return { ipAddress: presenter?.ipAddress ?? '', userAgent: presenter?.userAgent ?? '' };
+}
+
+/** Device metadata from the wire. */
+export function deviceFromProto(device: commonV1.DeviceInfo | undefined): DeviceInfo {
+  return {
+    description: device?.description ?? '',
+    lastAccessedAddress: device?.lastAccessedAddress ?? '',
+    lastAccessedInstant: toMs(device?.lastAccessedInstant ?? 0n),
+    name: device?.name ?? '',
+    type: device?.type ?? '',
+  };
+}
+
+/** A refresh-token record for the wire. */
+export function recordToProto(record: RefreshTokenRecord): sessionV1.RefreshToken {
+  return {
+    id: record.id,
+    tenantId: record.tenantId,
+    applicationId: record.applicationId,
+    userId: record.userId,
+    insertInstant: BigInt(record.insertInstant),
+    startInstant: BigInt(record.startInstant),
+    expirationInstant: BigInt(record.expirationInstant),
+    device: { ...record.device, lastAccessedInstant: BigInt(record.device.lastAccessedInstant) },
+    scopes: [...record.scopes],
+    dataJson: JSON.stringify(record.data),
+    policy: policyToProto(record.policy),
+    sessionClaimsJson: JSON.stringify(record.sessionClaims),
+  };
+}
+
+/** A revocation for the wire. */
+export function revocationToProto(revocation: Revocation): sessionV1.Revocation {
+  return {
+    ...revocation,
+    notBefore: BigInt(revocation.notBefore),
+    expiresAt: BigInt(revocation.expiresAt),
+  };
+}
+
+/** A registration for the wire. */
+export function registrationToProto(registration: Registration): sessionV1.Registration {
+  return {
+    ...registration,
+    roles: [...registration.roles],
+    dataJson: JSON.stringify(registration.data),
+    insertInstant: BigInt(registration.insertInstant),
+    lastLoginInstant: BigInt(registration.lastLoginInstant),
+  };
+}
+
+/** A user for the wire. */
+export function userToProto(user: User): sessionV1.User {
+  return {
+    id: user.id,
+    tenantId: user.tenantId,
+    email: user.email,
+    username: user.username,
+    verified: user.verified,
+    active: user.active,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    fullName: user.fullName,
+    dataJson: JSON.stringify(user.data),
+    insertInstant: BigInt(user.insertInstant),
+    lastUpdateInstant: BigInt(user.lastUpdateInstant),
+    lastLoginInstant: BigInt(user.lastLoginInstant),
+    registrations: user.registrations.map(registrationToProto),
+  };
+}

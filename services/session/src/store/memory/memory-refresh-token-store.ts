@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@tessera/clock';
+import {
+  type ExpirationBounds,
+  extendExpiration,
+  isExpired,
+  withinGracePeriod,
+} from '../../domain/expiration.js';
+import { planSessionStart } from '../../domain/session-start.js';
+import { createTokenCodec, isUuid, type TokenCodec } from '../../domain/token-codec.js';
+import type {
+  Closable,
+  CreateInput,
+  DeviceInfo,
+  Presenter,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RevokeSelector,
+  RotateInput,
+  RotateOutcome,
+} from '../session-store.js';
+
+/**
+ * The refresh-token store in process memory, for `npm start` without Redis only: state dies
+ * with the process and is not shared between instances. Same contract, codec and policy
+ * math as the Redis store (the conformance suite runs against both); every operation runs
+ * to completion without yielding, which is what makes it atomic.
+ */
+
+/** Older tokens remembered per family, as in the Redis store. */
+const ANCESTOR_LIMIT = 32;
+/** Expired families are kept this long (reported as expired), then swept. */
+const SWEEP_AFTER_MS = 60_000;
+/** A sweep runs once per this many creations, keeping creation O(1) amortised. */
+const SWEEP_EVERY = 256;
+
+/** Options of `createMemoryRefreshTokenStore`. */
+export interface MemoryRefreshTokenStoreOptions {
+  /** The HMAC key for token hashes and successors (≥ 32 bytes). */
+  readonly pepper: Uint8Array;
+  readonly clock: Clock;
+}
+
+interface Family {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly applicationId: string;
+  readonly userId: string;
+  readonly startInstant: number;
+  readonly policy: RefreshTokenRecord['policy'];
+  readonly bounds: ExpirationBounds;
+  readonly scopes: readonly string[];
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly sessionClaims: Readonly<Record<string, unknown>>;
+  insertInstant: number;
+  expirationInstant: number;
+  device: DeviceInfo;
+  current: string;
+  parent: string;
+  rotatedAt: number;
+  parentRequestId: string;
+  /** Hashes of older tokens, oldest first (a Set keeps insertion order). */
+  readonly ancestors: Set<string>;
+  lastPresenter: Presenter;
+  revoked: boolean;
+}
+
+function snapshot(family: Family): RefreshTokenRecord {
+  return {
+    id: family.id,
+    tenantId: family.tenantId,
+    applicationId: family.applicationId,
+    userId: family.userId,
+    insertInstant: family.insertInstant,
+    startInstant: family.startInstant,
+    expirationInstant: family.expirationInstant,
+    device: { ...family.device },
+    scopes: [...family.scopes],
+    data: structuredClone(family.data),
+    policy: { ...family.policy },
+    sessionClaims: structuredClone(family.sessionClaims),
+  };
+}
+
+function byStart(a: RefreshTokenRecord, b: RefreshTokenRecord): number {
+  return a.startInstant - b.startInstant || a.id.localeCompare(b.id);
+}
+
+/** The in-memory store. */
+export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
+  readonly #codec: TokenCodec;
+  readonly #clock: Clock;
+  readonly #families = new Map<string, Family>();
+  #creations = 0;
+
+  /** See `createMemoryRefreshTokenStore`. */
+  constructor(options: MemoryRefreshTokenStoreOptions) {
+    this.#codec = createTokenCodec(options.pepper);
+    this.#clock = options.clock;
+  }
+
+  async create(input: CreateInput): Promise<{ token: string; record: RefreshTokenRecord }> {
+    const now = this.#clock.now();
+    const start = planSessionStart(input, now);
+    if (++this.#creations % SWEEP_EVERY === 0) this.#sweep(now);
+    const id = randomUUID();
+    const token = this.#codec.mint(id);
+    const family: Family = {
+      id,
+      tenantId: input.tenantId,
+      applicationId: input.applicationId,
+      userId: input.userId,
+      startInstant: start.startInstant,
+      policy: { ...input.policy },
+      bounds: start.bounds,
+      scopes: [...input.scopes],
+      data: structuredClone(input.data),
+      sessionClaims: structuredClone(input.sessionClaims),
+      insertInstant: now,
+      expirationInstant: start.expirationInstant,
+      device: start.device,
+      current: this.#codec.hash(token),
+      parent: '',
+      rotatedAt: 0,
+      parentRequestId: '',
+      ancestors: new Set(),
+      lastPresenter: { ...input.presenter },
+      revoked: false,
+    };
+    this.#families.set(id, family);
+    return { token, record: snapshot(family) };
+  }
+
+  async rotate(input: RotateInput): Promise<RotateOutcome> {
+    const parsed = this.#codec.parse(input.token);
+    const family = parsed && this.#families.get(parsed.familyId);
+    if (
+      family === undefined ||
+      (input.tenantId !== undefined && family.tenantId !== input.tenantId)
+    ) {
+      return { ok: false, cause: 'unknown' };
+    }
+    const presented = this.#codec.hash(input.token);
+    const role =
+      presented === family.current
+        ? 'current'
+        : family.parent !== '' && presented === family.parent
+          ? 'parent'
+          : family.ancestors.has(presented)
+            ? 'ancestor'
+            : undefined;
+    // As in the Redis script: a token the family never issued changes nothing.
+    if (role === undefined) return { ok: false, cause: 'unknown' };
+    if (family.revoked) return { ok: false, cause: 'revoked' };
+    const now = this.#clock.now();
+    if (isExpired(family.expirationInstant, now)) return { ok: false, cause: 'expired' };
+
+    const use = (): void => {
+      family.expirationInstant = extendExpiration(family.bounds, family.expirationInstant, now);
+      family.lastPresenter = { ...input.presenter };
+      family.device = {
+        ...family.device,
+        lastAccessedAddress: input.presenter.ipAddress,
+        lastAccessedInstant: now,
+      };
+    };
+
+    if (role === 'current') {
+      if (family.policy.usage === 'Reusable') {
+        use();
+        return { ok: true, token: input.token, record: snapshot(family), rotated: false };
+      }
+      if (family.parent !== '') {
+        family.ancestors.add(family.parent);
+        for (const oldest of family.ancestors) {
+          if (family.ancestors.size <= ANCESTOR_LIMIT) break;
+          family.ancestors.delete(oldest);
+        }
+      }
+      const successor = this.#codec.successor(input.token);
+      family.parent = family.current;
+      family.current = this.#codec.hash(successor);
+      family.rotatedAt = now;
+      family.parentRequestId = input.requestId;
+      family.insertInstant = now;
+      use();
+      return { ok: true, token: successor, record: snapshot(family), rotated: true };
+    }
+
+    if (role === 'parent') {
+      const resent = input.requestId !== '' && input.requestId === family.parentRequestId;
+      if (resent || withinGracePeriod(family.rotatedAt, family.policy.gracePeriodSeconds, now)) {
+        use();
+        const successor = this.#codec.successor(input.token);
+        return { ok: true, token: successor, record: snapshot(family), rotated: false };
+      }
+    }
+
+    if (family.policy.revokeFamilyOnReuse) family.revoked = true;
+    return {
+      ok: false,
+      cause: 'reused',
+      theft: {
+        familyId: family.id,
+        tenantId: family.tenantId,
+        userId: family.userId,
+        applicationId: family.applicationId,
+        previousPresenter: { ...family.lastPresenter },
+        presenter: { ...input.presenter },
+        detectedAt: now,
+        familyRevoked: family.revoked,
+      },
+    };
+  }
+
+  async get(id: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
+    const family = isUuid(id) ? this.#families.get(id.toLowerCase()) : undefined;
+    return family && this.#isLive(family, tenantId) ? snapshot(family) : undefined;
+  }
+
+  async listByUser(
+    tenantId: string,
+    userId: string,
+    applicationId?: string,
+  ): Promise<RefreshTokenRecord[]> {
+    return this.#select(
+      tenantId,
+      (f) =>
+        f.userId === userId && (applicationId === undefined || f.applicationId === applicationId),
+    )
+      .map(snapshot)
+      .sort(byStart);
+  }
+
+  async revoke(tenantId: string, selector: RevokeSelector): Promise<RefreshTokenRecord[]> {
+    let covered: Family[];
+    switch (selector.kind) {
+      case 'id': {
+        const family = isUuid(selector.id)
+          ? this.#families.get(selector.id.toLowerCase())
+          : undefined;
+        covered = family ? [family] : [];
+        break;
+      }
+      case 'token': {
+        const parsed = this.#codec.parse(selector.token);
+        const family = parsed && this.#families.get(parsed.familyId);
+        const hash = this.#codec.hash(selector.token);
+        const issued =
+          family !== undefined &&
+          (hash === family.current || hash === family.parent || family.ancestors.has(hash));
+        covered = issued ? [family] : [];
+        break;
+      }
+      case 'user':
+        covered = this.#select(tenantId, (f) => f.userId === selector.userId);
+        break;
+      case 'application':
+        covered = this.#select(tenantId, (f) => f.applicationId === selector.applicationId);
+        break;
+      case 'user-application':
+        covered = this.#select(
+          tenantId,
+          (f) => f.userId === selector.userId && f.applicationId === selector.applicationId,
+        );
+        break;
+    }
+    const revoked: RefreshTokenRecord[] = [];
+    for (const family of covered) {
+      if (!this.#isLive(family, tenantId)) continue;
+      family.revoked = true;
+      revoked.push(snapshot(family));
+    }
+    return revoked.sort(byStart);
+  }
+
+  async lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
+    const parsed = this.#codec.parse(token);
+    const family = parsed && this.#families.get(parsed.familyId);
+    if (family === undefined || !this.#isLive(family, tenantId)) return undefined;
+    const hash = this.#codec.hash(token);
+    if (hash === family.current) return snapshot(family);
+    const parentLive =
+      family.parent !== '' &&
+      hash === family.parent &&
+      withinGracePeriod(family.rotatedAt, family.policy.gracePeriodSeconds, this.#clock.now());
+    return parentLive ? snapshot(family) : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#families.clear();
+  }
+
+  #isLive(family: Family, tenantId: string | undefined): boolean {
+    return (
+      !family.revoked &&
+      (tenantId === undefined || family.tenantId === tenantId) &&
+      !isExpired(family.expirationInstant, this.#clock.now())
+    );
+  }
+
+  #select(tenantId: string, matches: (family: Family) => boolean): Family[] {
+    const found: Family[] = [];
+    for (const family of this.#families.values()) {
+      if (this.#isLive(family, tenantId) && matches(family)) found.push(family);
+    }
+    return found;
+  }
+
+  /** Forgets families long expired, so memory does not grow with dead sessions. */
+  #sweep(now: number): void {
+    for (const [id, family] of this.#families) {
+      if (now >= family.expirationInstant + SWEEP_AFTER_MS) this.#families.delete(id);
+    }
+  }
+}
+
+/** The in-memory refresh-token store (for `npm start` without Redis only). */
+export function createMemoryRefreshTokenStore(
+  options: MemoryRefreshTokenStoreOptions,
+): MemoryRefreshTokenStore {
+  return new MemoryRefreshTokenStore(options);
+}

@@ -1,0 +1,196 @@
+import { TesseraError } from '@tessera/errors';
+import { z } from 'zod';
+import type { ExpirationBounds } from '../../domain/expiration.js';
+import type { SessionStart } from '../../domain/session-start.js';
+import type { CreateInput, Presenter, RefreshTokenRecord } from '../session-store.js';
+
+/**
+ * The family hash (`rt:{familyId}`) and its translation to records. Fields the scripts read
+ * are kept one per hash field, short-named; what only Node reads is one JSON field (`rec`).
+ *
+ *   tid uid aid      tenant, user, application
+ *   rec              JSON: start, device description/name/type, scopes, data, policy, claims
+ *   ins exp          insert (current token minted) and expiration instants, epoch ms
+ *   slide cap        expiration bounds: sliding step (0 = Fixed), latest expiry (0 = none)
+ *   use grace rvk    'o' one-time use | 'r' reusable; grace period ms; revoke on reuse '1'/'0'
+ *   cur par          HMAC of the current token, of its immediate parent ('' before a rotation)
+ *   rot preq gen     last rotation instant; request id that minted `cur`; ancestor counter
+ *   pip pua          last presenter (IP, user agent), for theft events
+ *   laa lai          device last accessed address and instant
+ *   rev              '1' once revoked
+ *   ixp              instant until which the user and application indexes are known to live
+ */
+
+const integer = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform(Number);
+
+const policySchema = z.object({
+  expiration: z.enum(['Fixed', 'SlidingWindow', 'SlidingWindowWithMaximumLifetime']),
+  usage: z.enum(['Reusable', 'OneTimeUse']),
+  timeToLiveMinutes: z.number(),
+  maximumTimeToLiveMinutes: z.number(),
+  gracePeriodSeconds: z.number(),
+  revokeFamilyOnReuse: z.boolean(),
+});
+
+const staticSchema = z.object({
+  st: z.number(),
+  dev: z.object({ description: z.string(), name: z.string(), type: z.string() }),
+  sc: z.array(z.string()),
+  data: z.record(z.string(), z.unknown()),
+  pol: policySchema,
+  scl: z.record(z.string(), z.unknown()),
+});
+
+const hashSchema = z.object({
+  tid: z.string(),
+  uid: z.string(),
+  aid: z.string(),
+  rec: z.string(),
+  ins: integer,
+  exp: integer,
+  slide: integer,
+  cap: integer,
+  grace: integer,
+  cur: z.string(),
+  par: z.string(),
+  rot: integer,
+  pip: z.string(),
+  pua: z.string(),
+  laa: z.string(),
+  lai: integer,
+  rev: z.string(),
+  ixp: integer,
+});
+
+/** A decoded family hash: the record plus what the store itself needs. */
+export interface StoredFamily {
+  readonly record: RefreshTokenRecord;
+  readonly revoked: boolean;
+  readonly currentHash: string;
+  readonly parentHash: string;
+  readonly rotatedAt: number;
+  readonly lastPresenter: Presenter;
+  readonly bounds: ExpirationBounds;
+  readonly indexHorizon: number;
+}
+
+/** The instant until which a new family's indexes must live. */
+export function initialIndexHorizon(start: SessionStart): number {
+  // Fixed and capped sliding sessions can never outlive their cap; an uncapped sliding one
+  // gets a window ahead, so its indexes are extended at most once per window.
+  return start.bounds.capInstant ?? start.expirationInstant + start.bounds.slidingMs;
+}
+
+/** The field/value pairs of a new family, flat, as HSET takes them. */
+export function newFamilyFields(
+  input: CreateInput,
+  start: SessionStart,
+  tokenHash: string,
+  now: number,
+): string[] {
+  const { policy } = input;
+  const rec = {
+    st: start.startInstant,
+    dev: {
+      description: start.device.description,
+      name: start.device.name,
+      type: start.device.type,
+    },
+    sc: [...input.scopes],
+    data: input.data,
+    pol: {
+      expiration: policy.expiration,
+      usage: policy.usage,
+      timeToLiveMinutes: policy.timeToLiveMinutes,
+      maximumTimeToLiveMinutes: policy.maximumTimeToLiveMinutes,
+      gracePeriodSeconds: policy.gracePeriodSeconds,
+      revokeFamilyOnReuse: policy.revokeFamilyOnReuse,
+    },
+    scl: input.sessionClaims,
+  } satisfies z.input<typeof staticSchema>;
+  const fields: Record<string, string> = {
+    tid: input.tenantId,
+    uid: input.userId,
+    aid: input.applicationId,
+    rec: JSON.stringify(rec),
+    ins: String(now),
+    exp: String(start.expirationInstant),
+    slide: String(start.bounds.slidingMs),
+    cap: String(start.bounds.capInstant ?? 0),
+    use: policy.usage === 'OneTimeUse' ? 'o' : 'r',
+    grace: String(policy.gracePeriodSeconds * 1000),
+    rvk: policy.revokeFamilyOnReuse ? '1' : '0',
+    cur: tokenHash,
+    par: '',
+    rot: '0',
+    preq: '',
+    gen: '0',
+    pip: input.presenter.ipAddress,
+    pua: input.presenter.userAgent,
+    laa: start.device.lastAccessedAddress,
+    lai: String(start.device.lastAccessedInstant),
+    rev: '0',
+    ixp: String(initialIndexHorizon(start)),
+  };
+  return Object.entries(fields).flat();
+}
+
+/** Turns a flat [field, value, …] reply into an object. */
+export function pairsToObject(pairs: readonly unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) object[String(pairs[i])] = pairs[i + 1];
+  return object;
+}
+
+function corrupt(familyId: string, cause: unknown): TesseraError {
+  return new TesseraError('INTERNAL', 'a stored refresh-token family is unreadable', {
+    metadata: { familyId },
+    cause,
+  });
+}
+
+/** Decodes a family hash (HGETALL); undefined when the hash does not exist. */
+export function decodeFamily(
+  familyId: string,
+  hash: Readonly<Record<string, unknown>>,
+): StoredFamily | undefined {
+  if (Object.keys(hash).length === 0) return undefined;
+  const fields = hashSchema.safeParse(hash);
+  if (!fields.success) throw corrupt(familyId, fields.error);
+  const f = fields.data;
+  let json: unknown;
+  try {
+    json = JSON.parse(f.rec);
+  } catch (error) {
+    throw corrupt(familyId, error);
+  }
+  const stat = staticSchema.safeParse(json);
+  if (!stat.success) throw corrupt(familyId, stat.error);
+  const s = stat.data;
+  return {
+    record: {
+      id: familyId,
+      tenantId: f.tid,
+      applicationId: f.aid,
+      userId: f.uid,
+      insertInstant: f.ins,
+      startInstant: s.st,
+      expirationInstant: f.exp,
+      device: { ...s.dev, lastAccessedAddress: f.laa, lastAccessedInstant: f.lai },
+      scopes: s.sc,
+      data: s.data,
+      policy: s.pol,
+      sessionClaims: s.scl,
+    },
+    revoked: f.rev === '1',
+    currentHash: f.cur,
+    parentHash: f.par,
+    rotatedAt: f.rot,
+    lastPresenter: { ipAddress: f.pip, userAgent: f.pua },
+    bounds: { slidingMs: f.slide, capInstant: f.cap === 0 ? undefined : f.cap },
+    indexHorizon: f.ixp,
+  };
+}

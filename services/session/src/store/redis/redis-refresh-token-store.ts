@@ -1,0 +1,459 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@tessera/clock';
+import { TesseraError } from '@tessera/errors';
+import { z } from 'zod';
+import { isExpired, withinGracePeriod } from '../../domain/expiration.js';
+import { planSessionStart } from '../../domain/session-start.js';
+import { createTokenCodec, isUuid, sameHash, type TokenCodec } from '../../domain/token-codec.js';
+import type {
+  Closable,
+  CreateInput,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RevokeSelector,
+  RotateInput,
+  RotateOutcome,
+} from '../session-store.js';
+import { decodeFamily, newFamilyFields, pairsToObject, type StoredFamily } from './family-hash.js';
+import { REFRESH_TOKEN_SCRIPTS, type RefreshTokenScriptName } from './lua-scripts.js';
+import {
+  bindScript,
+  closeRedisClient,
+  createRedisClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type ScriptCall,
+  waitUntilReady,
+} from './redis-client.js';
+import { deadlineError, toStoreError } from './redis-errors.js';
+import { ancestorsKey, applicationIndexKey, familyKey, userIndexKey } from './redis-keys.js';
+
+/** Older tokens remembered per family to recognise their reuse; older still are unknown. */
+export const ANCESTOR_LIMIT = 32;
+/** Index members read (and families touched) per round. */
+const INDEX_BATCH = 200;
+
+const scriptReply = z.array(z.string()).min(1);
+const scanReply = z.tuple([z.string(), z.array(z.string())]);
+
+/** What the Redis store needs besides a client. */
+export interface RedisRefreshTokenStoreSettings {
+  /** The HMAC key for token hashes and successors (≥ 32 bytes, from a secret). */
+  readonly pepper: Uint8Array;
+  readonly clock: Clock;
+  /**
+   * The client's command timeout; every store call also gets a deadline just above it, so
+   * no call outlives it whatever the client does (cluster redirections included).
+   */
+  readonly commandTimeoutMs?: number;
+  /** Whether `close()` closes the client (true when the store created it). */
+  readonly ownsClient?: boolean;
+}
+
+/** Options of `createRedisRefreshTokenStore`. */
+export interface RedisRefreshTokenStoreOptions {
+  /** Standalone URL, Sentinel or Cluster. */
+  readonly redis: RedisConnectionOptions;
+  /** The HMAC key for token hashes and successors (≥ 32 bytes, from a secret). */
+  readonly pepper: Uint8Array;
+  readonly clock: Clock;
+  /** Default 1000 ms. */
+  readonly commandTimeoutMs?: number;
+  /** Default 2000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long creation waits for the first connection. Default 5000 ms. */
+  readonly readyTimeoutMs?: number;
+  /** Connection errors while the client reconnects by itself (for logs). */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * The production refresh-token store: one family per Redis hash (hash-tagged by family id),
+ * rotation and revocation as single-slot Lua scripts, user and application indexes as sets.
+ * Acceptance is decided by the stored expiration against the injected clock; key TTLs only
+ * collect what is dead.
+ */
+export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
+  /** The client, for start-up checks (`checkRedisPolicy`) and for sharing. */
+  readonly client: RedisClient;
+  readonly #codec: TokenCodec;
+  readonly #clock: Clock;
+  readonly #deadlineMs: number;
+  readonly #ownsClient: boolean;
+  readonly #scripts: Readonly<Record<RefreshTokenScriptName, ScriptCall>>;
+
+  /**
+   * Wraps a client created with `REFRESH_TOKEN_SCRIPTS` among its `scripts` (see
+   * `createRedisClient`); use `createRedisRefreshTokenStore` unless the client is shared.
+   */
+  constructor(client: RedisClient, settings: RedisRefreshTokenStoreSettings) {
+    this.client = client;
+    this.#codec = createTokenCodec(settings.pepper);
+    this.#clock = settings.clock;
+    const timeout = settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.#deadlineMs = timeout + Math.min(timeout, 250);
+    this.#ownsClient = settings.ownsClient ?? false;
+    this.#scripts = {
+      refreshTokenCreate: bindScript(client, 'refreshTokenCreate'),
+      refreshTokenRotate: bindScript(client, 'refreshTokenRotate'),
+      refreshTokenRevoke: bindScript(client, 'refreshTokenRevoke'),
+      refreshTokenIndexAdd: bindScript(client, 'refreshTokenIndexAdd'),
+      refreshTokenIndexHorizon: bindScript(client, 'refreshTokenIndexHorizon'),
+    };
+  }
+
+  async create(input: CreateInput): Promise<{ token: string; record: RefreshTokenRecord }> {
+    const now = this.#clock.now();
+    const start = planSessionStart(input, now);
+    const id = randomUUID();
+    const token = this.#codec.mint(id);
+    const fields = newFamilyFields(input, start, this.#codec.hash(token), now);
+    const created = await this.#run(() =>
+      this.#scripts.refreshTokenCreate(familyKey(id), start.expirationInstant - now, ...fields),
+    );
+    if (created !== 1) {
+      throw new TesseraError('INTERNAL', 'a new refresh-token family collided with a stored one');
+    }
+    const family = decodeFamily(id, pairsToObject(fields));
+    if (family === undefined) throw new TesseraError('INTERNAL', 'a new family did not decode');
+    // The family is written first: an index never names a family that was not stored, and
+    // the token is handed out only once both indexes cover it (so revoke-by-user finds it).
+    await this.#index(family.record, family.indexHorizon, now);
+    return { token, record: family.record };
+  }
+
+  async rotate(input: RotateInput): Promise<RotateOutcome> {
+    const parsed = this.#codec.parse(input.token);
+    if (parsed === undefined) return { ok: false, cause: 'unknown' };
+    const id = parsed.familyId;
+    const now = this.#clock.now();
+    // The successor is derived, not random: every concurrent or repeated rotation of this
+    // token computes the same one, and the script mints it at most once.
+    const successor = this.#codec.successor(input.token);
+    const raw = await this.#run(() =>
+      this.#scripts.refreshTokenRotate(
+        familyKey(id),
+        ancestorsKey(id),
+        this.#codec.hash(input.token),
+        this.#codec.hash(successor),
+        now,
+        input.requestId,
+        input.presenter.ipAddress,
+        input.presenter.userAgent,
+        input.tenantId ?? '',
+        ANCESTOR_LIMIT,
+      ),
+    );
+    const { status, pairs } = parseReply(raw, id);
+    switch (status) {
+      case 'unknown':
+      case 'expired':
+      case 'revoked':
+        return { ok: false, cause: status };
+      case 'reused': {
+        const family = requireFamily(id, pairs);
+        const { record } = family;
+        return {
+          ok: false,
+          cause: 'reused',
+          theft: {
+            familyId: id,
+            tenantId: record.tenantId,
+            userId: record.userId,
+            applicationId: record.applicationId,
+            previousPresenter: family.lastPresenter,
+            presenter: { ...input.presenter },
+            detectedAt: now,
+            familyRevoked: family.revoked,
+          },
+        };
+      }
+      case 'rotated':
+      case 'replayed':
+      case 'used': {
+        const family = requireFamily(id, pairs);
+        await this.#keepIndexed(family, now);
+        return {
+          ok: true,
+          token: status === 'used' ? input.token : successor,
+          record: family.record,
+          rotated: status === 'rotated',
+        };
+      }
+      default:
+        throw new TesseraError('INTERNAL', 'the rotation script answered an unknown status', {
+          metadata: { status: String(status) },
+        });
+    }
+  }
+
+  async get(id: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const family = await this.#read(id.toLowerCase());
+    return family && this.#isLive(family, tenantId) ? family.record : undefined;
+  }
+
+  async listByUser(
+    tenantId: string,
+    userId: string,
+    applicationId?: string,
+  ): Promise<RefreshTokenRecord[]> {
+    const index = userIndexKey(tenantId, userId);
+    const found: RefreshTokenRecord[] = [];
+    await this.#eachIndexBatch(index, async (ids) => {
+      const families = await Promise.all(
+        ids.map(async (id) => [id, await this.#read(id)] as const),
+      );
+      const dead: string[] = [];
+      for (const [id, family] of families) {
+        if (family === undefined || family.revoked) dead.push(id);
+        else if (
+          this.#isLive(family, tenantId) &&
+          family.record.userId === userId &&
+          (applicationId === undefined || family.record.applicationId === applicationId)
+        ) {
+          found.push(family.record);
+        }
+      }
+      await this.#prune(index, dead);
+    });
+    return found.sort(byStart);
+  }
+
+  async revoke(tenantId: string, selector: RevokeSelector): Promise<RefreshTokenRecord[]> {
+    switch (selector.kind) {
+      case 'id': {
+        if (!isUuid(selector.id)) return [];
+        const outcome = await this.#revokeFamily(selector.id.toLowerCase(), tenantId, {});
+        return outcome.record ? [outcome.record] : [];
+      }
+      case 'token': {
+        const parsed = this.#codec.parse(selector.token);
+        if (parsed === undefined) return [];
+        const outcome = await this.#revokeFamily(parsed.familyId, tenantId, {
+          tokenHash: this.#codec.hash(selector.token),
+        });
+        return outcome.record ? [outcome.record] : [];
+      }
+      case 'user':
+        return this.#revokeIndexed(userIndexKey(tenantId, selector.userId), tenantId, {
+          userId: selector.userId,
+        });
+      case 'application':
+        return this.#revokeIndexed(
+          applicationIndexKey(tenantId, selector.applicationId),
+          tenantId,
+          { applicationId: selector.applicationId },
+        );
+      case 'user-application':
+        return this.#revokeIndexed(userIndexKey(tenantId, selector.userId), tenantId, {
+          userId: selector.userId,
+          applicationId: selector.applicationId,
+        });
+    }
+  }
+
+  async lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
+    const parsed = this.#codec.parse(token);
+    if (parsed === undefined) return undefined;
+    const family = await this.#read(parsed.familyId);
+    if (family === undefined || !this.#isLive(family, tenantId)) return undefined;
+    const hash = this.#codec.hash(token);
+    // Live means "rotate would accept it now": the current token, or the parent inside its
+    // grace period.
+    if (sameHash(hash, family.currentHash)) return family.record;
+    const parentLive =
+      family.parentHash !== '' &&
+      sameHash(hash, family.parentHash) &&
+      withinGracePeriod(
+        family.rotatedAt,
+        family.record.policy.gracePeriodSeconds,
+        this.#clock.now(),
+      );
+    return parentLive ? family.record : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsClient) await closeRedisClient(this.client);
+  }
+
+  /** Runs Redis work under the store's deadline, normalising every failure. */
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(deadlineError(this.#deadlineMs)), this.#deadlineMs);
+    });
+    try {
+      return await Promise.race([operation(), deadline]);
+    } catch (error) {
+      throw toStoreError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #isLive(family: StoredFamily, tenantId: string | undefined): boolean {
+    return (
+      !family.revoked &&
+      (tenantId === undefined || family.record.tenantId === tenantId) &&
+      !isExpired(family.record.expirationInstant, this.#clock.now())
+    );
+  }
+
+  async #read(id: string): Promise<StoredFamily | undefined> {
+    const hash = await this.#run(() => this.client.hgetall(familyKey(id)));
+    return decodeFamily(id, hash);
+  }
+
+  /** Adds the family to its user and application indexes, alive until `horizon`. */
+  async #index(record: RefreshTokenRecord, horizon: number, now: number): Promise<void> {
+    const ttl = horizon - now;
+    await this.#run(() =>
+      Promise.all([
+        this.#scripts.refreshTokenIndexAdd(
+          userIndexKey(record.tenantId, record.userId),
+          record.id,
+          ttl,
+        ),
+        this.#scripts.refreshTokenIndexAdd(
+          applicationIndexKey(record.tenantId, record.applicationId),
+          record.id,
+          ttl,
+        ),
+      ]),
+    );
+  }
+
+  /**
+   * A sliding session may outgrow its indexes' TTL; extend them (a window ahead) before the
+   * use is reported, and only then record the new horizon, so a failure here is retried by
+   * the next use or resend.
+   */
+  async #keepIndexed(family: StoredFamily, now: number): Promise<void> {
+    const { record } = family;
+    if (record.expirationInstant <= family.indexHorizon) return;
+    const horizon = record.expirationInstant + family.bounds.slidingMs;
+    await this.#index(record, horizon, now);
+    await this.#run(() => this.#scripts.refreshTokenIndexHorizon(familyKey(record.id), horizon));
+  }
+
+  async #revokeFamily(
+    id: string,
+    tenantId: string,
+    filter: { userId?: string; applicationId?: string; tokenHash?: string },
+  ): Promise<{ status: string; record?: RefreshTokenRecord }> {
+    const raw = await this.#run(() =>
+      this.#scripts.refreshTokenRevoke(
+        familyKey(id),
+        ancestorsKey(id),
+        tenantId,
+        this.#clock.now(),
+        filter.userId ?? '',
+        filter.applicationId ?? '',
+        filter.tokenHash ?? '',
+      ),
+    );
+    const { status, pairs } = parseReply(raw, id);
+    if (status !== 'ok') return { status };
+    return { status, record: requireFamily(id, pairs).record };
+  }
+
+  /**
+   * Revokes every family an index names that matches the filter. Resolves only after every
+   * one of them is marked revoked, which is what makes a later rotation fail.
+   */
+  async #revokeIndexed(
+    index: string,
+    tenantId: string,
+    filter: { userId?: string; applicationId?: string },
+  ): Promise<RefreshTokenRecord[]> {
+    const revoked: RefreshTokenRecord[] = [];
+    await this.#eachIndexBatch(index, async (ids) => {
+      const outcomes = await Promise.all(
+        ids.map(async (id) => [id, await this.#revokeFamily(id, tenantId, filter)] as const),
+      );
+      const dead: string[] = [];
+      for (const [id, outcome] of outcomes) {
+        if (outcome.record) revoked.push(outcome.record);
+        if (outcome.status !== 'other') dead.push(id);
+      }
+      await this.#prune(index, dead);
+    });
+    return revoked.sort(byStart);
+  }
+
+  /** Calls `visit` with the index's members, a batch at a time, each member once. */
+  async #eachIndexBatch(index: string, visit: (ids: string[]) => Promise<void>): Promise<void> {
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const reply = await this.#run(() => this.client.sscan(index, cursor, 'COUNT', INDEX_BATCH));
+      const parsed = scanReply.safeParse(reply);
+      if (!parsed.success) throw new TesseraError('INTERNAL', 'unexpected SSCAN reply');
+      const [next, members] = parsed.data;
+      cursor = next;
+      // SSCAN may repeat members, and an index only ever holds family ids (UUIDs).
+      const fresh = members.filter((id) => isUuid(id) && !seen.has(id));
+      for (const id of fresh) seen.add(id);
+      if (fresh.length > 0) await visit(fresh);
+    } while (cursor !== '0');
+  }
+
+  /** Drops index members whose family is gone or revoked: they can never be live again. */
+  async #prune(index: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.#run(() => this.client.srem(index, ...ids));
+  }
+}
+
+/** A script reply: a status, then the family's fields when the script returns them. */
+function parseReply(raw: unknown, familyId: string): { status: string; pairs: string[] } {
+  const parsed = scriptReply.safeParse(raw);
+  const [status, ...pairs] = parsed.success ? parsed.data : [];
+  if (status === undefined) {
+    throw new TesseraError('INTERNAL', 'unexpected script reply', {
+      metadata: { familyId },
+      cause: parsed.error,
+    });
+  }
+  return { status, pairs };
+}
+
+function requireFamily(id: string, pairs: readonly string[]): StoredFamily {
+  const family = decodeFamily(id, pairsToObject(pairs));
+  if (family === undefined) throw new TesseraError('INTERNAL', 'a script returned no family');
+  return family;
+}
+
+function byStart(a: RefreshTokenRecord, b: RefreshTokenRecord): number {
+  return a.startInstant - b.startInstant || a.id.localeCompare(b.id);
+}
+
+/**
+ * Connects to Redis (standalone URL, Sentinel or Cluster) with the fail-fast client
+ * settings, registers the scripts and waits for the first connection (UNAVAILABLE if it
+ * does not come within `readyTimeoutMs`). Run `checkRedisPolicy(store.client, …)` next.
+ */
+export async function createRedisRefreshTokenStore(
+  options: RedisRefreshTokenStoreOptions,
+): Promise<RedisRefreshTokenStore> {
+  const client = createRedisClient(options.redis, {
+    scripts: REFRESH_TOKEN_SCRIPTS,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
+  });
+  try {
+    await waitUntilReady(client, options.readyTimeoutMs ?? 5000);
+    return new RedisRefreshTokenStore(client, {
+      pepper: options.pepper,
+      clock: options.clock,
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      ownsClient: true,
+    });
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The session store port: everything the session service keeps, behind one contract that the
+ * Redis store (production) and the in-memory store (only when `npm start` finds no Redis)
+ * both honour. The conformance suite in test/store runs against both.
+ *
+ * Contract, each clause proven by a test against real Redis:
+ * 1. N concurrent rotations of one OneTimeUse token mint exactly one successor.
+ * 2. Once `revoke` has resolved, no `rotate` that starts later succeeds for a covered token.
+ * 3. A token is rejected at exactly its policy-computed expiration instant (by the injected
+ *    clock), and its records carry a TTL so dead sessions leave memory on their own.
+ * 4. Every multi-key script touches one hash slot (keys hash-tagged by family, user,
+ *    application or revocation log), so the same code runs on Redis Cluster.
+ * 5. Redis down: every call fails with TesseraError UNAVAILABLE within its deadline, never a
+ *    wrong success; the store recovers by itself when Redis returns.
+ * 6. Token values are never stored: only HMAC-SHA-256 hashes with a server pepper.
+ */
+
+/** FusionAuth refresh-token expiration policies. */
+export type ExpirationPolicy = 'Fixed' | 'SlidingWindow' | 'SlidingWindowWithMaximumLifetime';
+/** FusionAuth refresh-token usage policies. */
+export type UsagePolicy = 'Reusable' | 'OneTimeUse';
+
+/** The policy in force for one session, fixed when it starts. */
+export interface RefreshPolicy {
+  readonly expiration: ExpirationPolicy;
+  readonly usage: UsagePolicy;
+  readonly timeToLiveMinutes: number;
+  /** Only for SlidingWindowWithMaximumLifetime. */
+  readonly maximumTimeToLiveMinutes: number;
+  /** OneTimeUse: a reuse of the immediate parent within this window returns the same successor. */
+  readonly gracePeriodSeconds: number;
+  /** OneTimeUse: a reuse outside the grace period revokes the whole family. */
+  readonly revokeFamilyOnReuse: boolean;
+}
+
+/** Where a token was presented from. */
+export interface Presenter {
+  readonly ipAddress: string;
+  readonly userAgent: string;
+}
+
+/** FusionAuth's refresh-token device metadata. */
+export interface DeviceInfo {
+  readonly description: string;
+  readonly lastAccessedAddress: string;
+  /** Epoch ms. */
+  readonly lastAccessedInstant: number;
+  readonly name: string;
+  readonly type: string;
+}
+
+/** A refresh-token family as callers see it (never the token value). */
+export interface RefreshTokenRecord {
+  /** Stable across rotations: the access tokens' `sid`. A UUID. */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly applicationId: string;
+  readonly userId: string;
+  /** Epoch ms: when the current token of the family was minted. */
+  readonly insertInstant: number;
+  /** Epoch ms: when the session started; never changes. */
+  readonly startInstant: number;
+  /** Epoch ms: the instant the current token stops being accepted. */
+  readonly expirationInstant: number;
+  readonly device: DeviceInfo;
+  readonly scopes: readonly string[];
+  /** FusionAuth refreshToken.data. */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly policy: RefreshPolicy;
+  /** Claims the session's access tokens carry across refreshes (auth_time, authenticationType, …). */
+  readonly sessionClaims: Readonly<Record<string, unknown>>;
+}
+
+/** What starting a session takes. */
+export interface CreateInput {
+  readonly tenantId: string;
+  readonly applicationId: string;
+  readonly userId: string;
+  readonly policy: RefreshPolicy;
+  readonly device: DeviceInfo;
+  readonly scopes: readonly string[];
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly sessionClaims: Readonly<Record<string, unknown>>;
+  /** Epoch ms; defaults to now. FusionAuth issue keeps the original session's start. */
+  readonly startInstant?: number;
+  readonly presenter: Presenter;
+}
+
+/** What using a refresh token takes. */
+export interface RotateInput {
+  readonly token: string;
+  readonly presenter: Presenter;
+  /** Idempotency key: a resend with the same id after a lost reply returns the same successor. */
+  readonly requestId: string;
+  /** When set, a token of another tenant is treated as unknown. */
+  readonly tenantId?: string;
+}
+
+/** A reuse outside the grace period: who presented the token before, and who now. */
+export interface TheftEvent {
+  readonly familyId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly applicationId: string;
+  readonly previousPresenter: Presenter;
+  readonly presenter: Presenter;
+  /** Epoch ms. */
+  readonly detectedAt: number;
+  /** Whether the family was revoked as a consequence. */
+  readonly familyRevoked: boolean;
+}
+
+/** Why a rotation was refused. */
+export type RotateFailureCause = 'unknown' | 'expired' | 'revoked' | 'reused';
+
+/** The outcome of a rotation. */
+export type RotateOutcome =
+  | {
+      readonly ok: true;
+      /** The token to use next: the successor (OneTimeUse) or the same token (Reusable). */
+      readonly token: string;
+      readonly record: RefreshTokenRecord;
+      /** False when nothing was consumed: Reusable, or a grace-period / request-id replay. */
+      readonly rotated: boolean;
+    }
+  | { readonly ok: false; readonly cause: RotateFailureCause; readonly theft?: TheftEvent };
+
+/** Which refresh tokens a revocation covers. */
+export type RevokeSelector =
+  | { readonly kind: 'id'; readonly id: string }
+  | { readonly kind: 'token'; readonly token: string }
+  | { readonly kind: 'user'; readonly userId: string }
+  | { readonly kind: 'application'; readonly applicationId: string }
+  | { readonly kind: 'user-application'; readonly userId: string; readonly applicationId: string };
+
+/** The refresh-token half of the store. */
+export interface RefreshTokenStore {
+  /** Starts a family; returns the token value once (it is never stored). */
+  create(input: CreateInput): Promise<{ token: string; record: RefreshTokenRecord }>;
+  rotate(input: RotateInput): Promise<RotateOutcome>;
+  /** The live family with this id (undefined when unknown, revoked or expired). */
+  get(id: string, tenantId?: string): Promise<RefreshTokenRecord | undefined>;
+  /** The live families of a user (expired ones omitted), optionally of one application. */
+  listByUser(
+    tenantId: string,
+    userId: string,
+    applicationId?: string,
+  ): Promise<RefreshTokenRecord[]>;
+  /**
+   * Revokes every live family the selector covers (within `tenantId`), and resolves only
+   * once none of them can be rotated any more. Returns the revoked records.
+   */
+  revoke(tenantId: string, selector: RevokeSelector): Promise<RefreshTokenRecord[]>;
+  /** The record a token belongs to, when the token is live (used for ownership checks). */
+  lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined>;
+}
+
+/** Closes connections; the store is unusable afterwards. */
+export interface Closable {
+  close(): Promise<void>;
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bundles, buildBundles } from '../../packages/cli/test/support/bundles.js';
+import {
+  type NodeProcess,
+  ProcessTracker,
+  type RunResult,
+  runNode,
+} from '../../packages/cli/test/support/node-process.js';
+import { freePort, isPortFree } from '../../packages/cli/test/support/ports.js';
+
+// `npm start` is `npm run build && node packages/cli/dist/tessera.js start`: the build runs
+// once here, and each test starts the CLI the way the script does, on free ports.
+
+let bundles: Bundles;
+let dataDir: string;
+const processes = new ProcessTracker();
+
+beforeAll(async () => {
+  bundles = await buildBundles();
+  dataDir = join(mkdtempSync(join(tmpdir(), 'tessera-start-')), 'data');
+});
+
+afterAll(async () => {
+  await processes.killAll();
+  if (dataDir !== undefined) rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  bundles?.remove();
+});
+
+interface RunningStack {
+  readonly cli: NodeProcess;
+  readonly address: string;
+  readonly issuerPort: number;
+  readonly metricsPort: number;
+  /** What `tessera start` printed up to and including the summary. */
+  readonly summary: string;
+  readonly apiKey: string;
+}
+
+async function startStack(): Promise<RunningStack> {
+  const issuerPort = await freePort();
+  const metricsPort = await freePort();
+  const address = `127.0.0.1:${issuerPort}`;
+  const cli = processes.start(bundles.cli, [
+    'start',
+    '--data-dir',
+    dataDir,
+    '--issuer-address',
+    address,
+    '--issuer-metrics-address',
+    `127.0.0.1:${metricsPort}`,
+  ]);
+  await cli.waitForLine((line) => line.startsWith('tessera is running'), '"tessera is running"');
+  // The summary is written in one go; its last line closes it.
+  await cli.waitForLine((line) => line.startsWith('Ctrl-C stops the stack'), 'the summary');
+  const apiKey = /^\s*dev API key\s+(\S+)\s*$/m.exec(cli.stdout)?.[1];
+  if (apiKey === undefined) throw new Error(`no dev API key in the output\n${cli.stdout}`);
+  return { cli, address, issuerPort, metricsPort, summary: cli.stdout, apiKey };
+}
+
+/**
+ * Stops the stack and checks that nothing of it is left: `ctrl-c` sends SIGINT to the whole
+ * process group, as a terminal does; `sigterm` signals the CLI alone, as a supervisor does,
+ * so the CLI must pass the stop on to the issuer itself.
+ */
+async function stopStack(stack: RunningStack, how: 'ctrl-c' | 'sigterm'): Promise<void> {
+  if (how === 'ctrl-c') process.kill(-stack.cli.pid, 'SIGINT');
+  else stack.cli.signal('SIGTERM');
+  expect(await stack.cli.waitForExit()).toEqual({ code: 0, signal: null });
+  // The stack runs in a process group of its own: an orphaned issuer would still be in it.
+  expect(stack.cli.groupAlive()).toBe(false);
+  await stack.cli.waitForClose();
+  expect(await isPortFree(stack.issuerPort)).toBe(true);
+  expect(await isPortFree(stack.metricsPort)).toBe(true);
+}
+
+function cli(...args: string[]): Promise<RunResult> {
+  return runNode(bundles.cli, args);
+}
+
+async function vend(stack: RunningStack, claims: string): Promise<string> {
+  const result = await cli(
+    'vend',
+    '--address',
+    stack.address,
+    '--api-key',
+    stack.apiKey,
+    '--claims',
+    claims,
+  );
+  if (result.code !== 0) throw new Error(`vend exited ${result.code}\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+function validate(stack: RunningStack, token: string): Promise<RunResult> {
+  return cli('validate', '--address', stack.address, '--api-key', stack.apiKey, token);
+}
+
+describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, () => {
+  let firstKey: string;
+  let firstToken: string;
+
+  it('creates a development realm, runs the issuer and prints how to use it', async () => {
+    const stack = await startStack();
+    expect(stack.summary).toContain('tessera is running (development realm, created now)');
+    expect(stack.summary).toContain(join(dataDir, 'realm.yaml'));
+    expect(stack.summary).toContain(stack.address);
+    expect(stack.summary).toContain(`http://127.0.0.1:${stack.metricsPort}/metrics`);
+    expect(stack.apiKey.length).toBeGreaterThanOrEqual(32);
+
+    firstKey = stack.apiKey;
+    firstToken = await vend(stack, '{"sub":"first-run"}');
+    expect(firstToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const checked = await validate(stack, firstToken);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ valid: true, claims: { sub: 'first-run' } });
+
+    await stopStack(stack, 'ctrl-c');
+  });
+
+  it('reuses the realm on the next start: same API key, and earlier tokens still validate', async () => {
+    expect(firstToken).toBeDefined();
+    const stack = await startStack();
+    expect(stack.summary).toContain('tessera is running (development realm, reused)');
+    expect(stack.apiKey).toBe(firstKey);
+
+    const checked = await validate(stack, firstToken);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ valid: true, claims: { sub: 'first-run' } });
+
+    await stopStack(stack, 'sigterm');
+  });
+});

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { ManualClock } from '@tessera/clock';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
+import {
+  type RpcErrorDetails,
+  readErrorDetails,
+  type UnaryMethod,
+  unaryCall,
+} from '@tessera/grpc-runtime';
+import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
+import pino from 'pino';
+import { createIssuerApp, type IssuerApp } from '../../services/issuer/src/app.js';
+import {
+  createSessionApp,
+  type SessionApp,
+  type SessionStores,
+} from '../../services/session/src/app.js';
+import { createMemoryRefreshTokenStore } from '../../services/session/src/store/index.js';
+import { MemoryDirectory } from '../../services/session/src/store/memory/memory-directory.js';
+import { MemoryRevocationLog } from '../../services/session/src/store/memory/memory-revocation-log.js';
+
+/** Stores in process memory, for suites that test the flows rather than Redis. */
+export function memoryStores(clock: ManualClock): SessionStores {
+  return {
+    tokens: createMemoryRefreshTokenStore({ pepper: randomBytes(32), clock }),
+    revocations: new MemoryRevocationLog({ clock }),
+    directory: new MemoryDirectory({ clock }),
+    close: async () => {},
+  };
+}
+
+type AnyClient = issuerV1.IssuerServiceClient | sessionV1.SessionServiceClient;
+
+/** Issuer + session on 127.0.0.1:0 over the standard realm, sharing one frozen clock. */
+export interface Stack {
+  readonly realm: StandardRealm;
+  readonly clock: ManualClock;
+  readonly issuer: IssuerApp;
+  readonly session: SessionApp;
+  readonly issuerClient: issuerV1.IssuerServiceClient;
+  readonly sessionClient: sessionV1.SessionServiceClient;
+  call<Req, Res>(client: AnyClient, method: string, request: Req, apiKey?: string): Promise<Res>;
+  fail(
+    client: AnyClient,
+    method: string,
+    request: unknown,
+    apiKey?: string,
+  ): Promise<RpcErrorDetails>;
+  close(): Promise<void>;
+}
+
+/** Starts the stack; `stores` default to memory stores. */
+export async function startStack(
+  options: { stores?: (clock: ManualClock) => SessionStores } = {},
+): Promise<Stack> {
+  const realm = await writeStandardRealm();
+  const clock = new ManualClock(Date.now());
+  const logger = pino({ level: 'silent' });
+  const session = await createSessionApp({
+    realmFile: realm.realmFile,
+    logger,
+    clock,
+    stores: (options.stores ?? memoryStores)(clock),
+    heartbeatMs: 200,
+  });
+  const sessionPort = await session.grpc.listen('127.0.0.1:0');
+  const issuer = await createIssuerApp({
+    realmFile: realm.realmFile,
+    logger,
+    clock,
+    session: { address: `127.0.0.1:${sessionPort}`, apiKey: realm.keys.admin, deadlineMs: 5000 },
+  });
+  const issuerPort = await issuer.grpc.listen('127.0.0.1:0');
+  await issuer.revocationsReady;
+  const issuerClient = new issuerV1.IssuerServiceClient(
+    `127.0.0.1:${issuerPort}`,
+    credentials.createInsecure(),
+  );
+  const sessionClient = new sessionV1.SessionServiceClient(
+    `127.0.0.1:${sessionPort}`,
+    credentials.createInsecure(),
+  );
+
+  const call = <Req, Res>(
+    client: AnyClient,
+    method: string,
+    request: Req,
+    apiKey: string = realm.keys.admin,
+  ) => {
+    const metadata = new Metadata();
+    if (apiKey !== '') metadata.set('authorization', apiKey);
+    const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
+    if (fn === undefined) throw new Error(`no method ${method}`);
+    return unaryCall(fn.bind(client), request, { deadlineMs: 10_000, metadata });
+  };
+  const fail = async (client: AnyClient, method: string, request: unknown, apiKey?: string) => {
+    try {
+      await call(client, method, request, apiKey);
+    } catch (error) {
+      const details = readErrorDetails(error);
+      if (details === undefined) throw error;
+      return details;
+    }
+    throw new Error(`expected ${method} to fail`);
+  };
+  return {
+    realm,
+    clock,
+    issuer,
+    session,
+    issuerClient,
+    sessionClient,
+    call,
+    fail,
+    async close() {
+      issuerClient.close();
+      sessionClient.close();
+      await issuer.stop({ graceMs: 500 });
+      await session.stop({ graceMs: 500 });
+      realm.cleanup();
+    },
+  };
+}
+
+/** Decodes a JWT payload without verifying it. */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+}
+
+/** Resolves once the issuer has applied a revocation sequence of at least `sequence`. */
+export async function revocationApplied(stack: Stack, sequence: bigint): Promise<void> {
+  for (let i = 0; i < 500 && stack.issuer.revocations.sequence < sequence; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (stack.issuer.revocations.sequence < sequence)
+    throw new Error(`revocation ${sequence} never reached the issuer`);
+}
