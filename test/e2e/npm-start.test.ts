@@ -34,6 +34,8 @@ interface RunningStack {
   readonly address: string;
   readonly issuerPort: number;
   readonly metricsPort: number;
+  /** Ports of the services the stack may run beside the issuer (passed through the environment). */
+  readonly otherPorts: readonly number[];
   /** What `tessera start` printed up to and including the summary. */
   readonly summary: string;
   readonly apiKey: string;
@@ -42,22 +44,33 @@ interface RunningStack {
 async function startStack(): Promise<RunningStack> {
   const issuerPort = await freePort();
   const metricsPort = await freePort();
+  const otherPorts = [await freePort(), await freePort()];
   const address = `127.0.0.1:${issuerPort}`;
-  const cli = processes.start(bundles.cli, [
-    'start',
-    '--data-dir',
-    dataDir,
-    '--issuer-address',
-    address,
-    '--issuer-metrics-address',
-    `127.0.0.1:${metricsPort}`,
-  ]);
+  const cli = processes.start(
+    bundles.cli,
+    [
+      'start',
+      '--data-dir',
+      dataDir,
+      '--issuer-address',
+      address,
+      '--issuer-metrics-address',
+      `127.0.0.1:${metricsPort}`,
+    ],
+    {
+      // Free ports for a session service too, so no run of the stack takes a default port.
+      env: {
+        SESSION_ADDRESS: `127.0.0.1:${otherPorts[0]}`,
+        SESSION_METRICS_ADDRESS: `127.0.0.1:${otherPorts[1]}`,
+      },
+    },
+  );
   await cli.waitForLine((line) => line.startsWith('tessera is running'), '"tessera is running"');
   // The summary is written in one go; its last line closes it.
   await cli.waitForLine((line) => line.startsWith('Ctrl-C stops the stack'), 'the summary');
   const apiKey = /^\s*dev API key\s+(\S+)\s*$/m.exec(cli.stdout)?.[1];
   if (apiKey === undefined) throw new Error(`no dev API key in the output\n${cli.stdout}`);
-  return { cli, address, issuerPort, metricsPort, summary: cli.stdout, apiKey };
+  return { cli, address, issuerPort, metricsPort, otherPorts, summary: cli.stdout, apiKey };
 }
 
 /**
@@ -74,6 +87,7 @@ async function stopStack(stack: RunningStack, how: 'ctrl-c' | 'sigterm'): Promis
   await stack.cli.waitForClose();
   expect(await isPortFree(stack.issuerPort)).toBe(true);
   expect(await isPortFree(stack.metricsPort)).toBe(true);
+  for (const port of stack.otherPorts) expect(await isPortFree(port)).toBe(true);
 }
 
 function cli(...args: string[]): Promise<RunResult> {

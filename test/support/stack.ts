@@ -16,7 +16,18 @@ import {
   type SessionApp,
   type SessionStores,
 } from '../../services/session/src/app.js';
-import { createMemoryRefreshTokenStore } from '../../services/session/src/store/index.js';
+import {
+  closeRedisClient,
+  createMemoryRefreshTokenStore,
+  createRedisClient,
+  DIRECTORY_SCRIPTS,
+  REFRESH_TOKEN_SCRIPTS,
+  REVOCATION_LOG_SCRIPTS,
+  RedisDirectory,
+  RedisRefreshTokenStore,
+  RedisRevocationLog,
+  waitUntilReady,
+} from '../../services/session/src/store/index.js';
 import { MemoryDirectory } from '../../services/session/src/store/memory/memory-directory.js';
 import { MemoryRevocationLog } from '../../services/session/src/store/memory/memory-revocation-log.js';
 
@@ -50,10 +61,39 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** How to start a stack. */
+export interface StackOptions {
+  /** The session service's stores; memory stores by default. */
+  readonly stores?: (clock: ManualClock) => SessionStores | Promise<SessionStores>;
+}
+
+/**
+ * Stores on a real Redis: one client with every script registered, as the session service's
+ * composition root builds it.
+ */
+export async function redisStores(clock: ManualClock, url: string): Promise<SessionStores> {
+  const client = createRedisClient(url, {
+    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
+  });
+  await waitUntilReady(client, 5000);
+  // Each stack gets its own revocation log, so suites sharing a Redis never see each other's.
+  const revocations = new RedisRevocationLog(client, {
+    clock,
+    name: `revocations-${randomBytes(4).toString('hex')}`,
+  });
+  return {
+    tokens: new RedisRefreshTokenStore(client, { pepper: randomBytes(32), clock }),
+    revocations,
+    directory: new RedisDirectory(client, { clock }),
+    async close() {
+      await revocations.close();
+      await closeRedisClient(client);
+    },
+  };
+}
+
 /** Starts the stack; `stores` default to memory stores. */
-export async function startStack(
-  options: { stores?: (clock: ManualClock) => SessionStores } = {},
-): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const realm = await writeStandardRealm();
   const clock = new ManualClock(Date.now());
   const logger = pino({ level: 'silent' });
@@ -61,7 +101,7 @@ export async function startStack(
     realmFile: realm.realmFile,
     logger,
     clock,
-    stores: (options.stores ?? memoryStores)(clock),
+    stores: await (options.stores ?? memoryStores)(clock),
     heartbeatMs: 200,
   });
   const sessionPort = await session.grpc.listen('127.0.0.1:0');

@@ -178,7 +178,8 @@ describe('tessera apikey', { timeout: 60_000 }, () => {
     const generated = await tesseraOk('apikey', 'generate');
     const key = /^key:\s+(\S+)$/m.exec(generated.stdout)?.[1];
     const keyHash = /^keyHash:\s+(\S+)$/m.exec(generated.stdout)?.[1];
-    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // 256 random bits behind a prefix that keeps the key from ever reading as an option.
+    expect(key).toMatch(/^tsk_[A-Za-z0-9_-]{43}$/);
     expect(keyHash).toMatch(/^[0-9a-f]{64}$/);
     expect(keyHash).toBe(sha256(key ?? ''));
 

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyEntry, toKeyFileJson } from '@tessera/jwt-core';
-import { loadRealmFile, type Realm } from './realm.js';
+import { generateApiKey, loadRealmFile, type Realm } from './realm.js';
 
 /** A development realm on disk, and the one API key it grants. */
 export interface DevRealm {
@@ -24,6 +24,13 @@ export async function ensureDevRealm(
   options: { issuer?: string } = {},
 ): Promise<DevRealm> {
   const realmFile = join(dataDir, 'realm.yaml');
+  const keysFile = join(dataDir, 'keys.jwks.json');
+  if (!existsSync(realmFile) && existsSync(keysFile)) {
+    // Never overwrite signing keys: tokens signed with them would stop validating.
+    throw new Error(
+      `${keysFile} exists but ${realmFile} does not; restore the realm file or move the key file away`,
+    );
+  }
   if (!existsSync(realmFile)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const keyEntry = await generateKeyEntry('ES256', { state: 'current' });
@@ -39,7 +46,7 @@ export async function ensureDevRealm(
       devRealmYaml({
         tenantId: randomUUID(),
         applicationId: randomUUID(),
-        apiKey: randomBytes(32).toString('base64url'),
+        apiKey: generateApiKey(),
         issuer: options.issuer ?? 'http://localhost:8080',
       }),
       { mode: 0o600 },

@@ -8,7 +8,14 @@ export { ConfigError, describeIssues, formatPath } from './config-error.js';
 export { type DevRealm, ensureDevRealm } from './dev-realm.js';
 export { listenAddress, logLevel, parseEnv } from './env.js';
 export { watchFileChanges } from './file-watch.js';
-export { type ApiKey, hashApiKey, loadRealmFile, parseRealm, type Realm } from './realm.js';
+export {
+  type ApiKey,
+  generateApiKey,
+  hashApiKey,
+  loadRealmFile,
+  parseRealm,
+  type Realm,
+} from './realm.js';
 export { loadRealmWithKeys, type RealmWithKeys, tenantKeyIds } from './realm-keys.js';
 export {
   type ApiKeyConfig,

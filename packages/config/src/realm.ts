@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -31,6 +31,14 @@ export interface Realm {
   readonly apiKeysByHash: ReadonlyMap<string, ApiKey>;
 }
 
+/**
+ * A new random API key: 256 bits, base64url, behind a fixed `tsk_` prefix so it never starts
+ * with `-` (command lines would read it as an option) and is easy to spot in a secret scan.
+ */
+export function generateApiKey(): string {
+  return `tsk_${randomBytes(32).toString('base64url')}`;
+}
+
 /** Hex SHA-256 of an API key: what the realm file stores instead of the key. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -44,9 +52,14 @@ export function hashApiKey(key: string): string {
 export function parseRealm(text: string, source: string): Realm {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    raw = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message : String(error);
+    // Only the position and the kind of error: the parser's own message quotes the offending
+    // line, which may hold a plaintext development API key, and this message reaches logs.
+    const detail =
+      error instanceof YAMLParseError
+        ? `${error.code} at ${positionOf(text, error.pos[0])}`
+        : 'the file is not valid YAML';
     throw new ConfigError(source, [`(yaml): ${detail}`]);
   }
   const parsed = realmSchema.safeParse(raw ?? {});
@@ -83,6 +96,14 @@ export function loadRealmFile(path: string): Realm {
     throw new ConfigError(path, [`(file): cannot read the realm file (${code})`]);
   }
   return parseRealm(text, path);
+}
+
+/** `line L, column C` (1-based) of a character offset. */
+function positionOf(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
 }
 
 function crossCheck(doc: RealmDocument): string[] {

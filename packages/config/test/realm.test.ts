@@ -170,7 +170,16 @@ describe('loadRealmFile', () => {
         { intervalMs: 20 },
       );
     });
-    writeFileSync(file, `${minimal}# a comment that changes the size\n`);
+    // The watcher takes its first reading asynchronously; a change written before that reading
+    // would be its baseline. Keep changing the file until the watcher reports (bounded).
+    let detected = false;
+    void changed.then(() => {
+      detected = true;
+    });
+    for (let i = 0; i < 200 && !detected; i++) {
+      writeFileSync(file, `${minimal}${'#'.repeat(i + 1)}\n`);
+      await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
     await changed;
   });
 });

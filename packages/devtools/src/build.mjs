@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Bundles each runnable entry point (services and the CLI) with esbuild into its own dist/.
@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** Entry points: [source, output folder, output file name]. */
 export const ENTRY_POINTS = [
   ['services/issuer/src/main.ts', 'services/issuer/dist', 'main.js'],
+  ['services/session/src/main.ts', 'services/session/dist', 'main.js'],
   ['packages/cli/src/tessera.ts', 'packages/cli/dist', 'tessera.js'],
 ];
 
@@ -25,6 +26,12 @@ const externalNpmPackages = {
     );
   },
 };
+
+/**
+ * Files read at run time relative to the module (`new URL('./lua/x.lua', import.meta.url)`),
+ * copied to the same place relative to the bundle: [source folder, destination folder].
+ */
+const RUNTIME_ASSETS = [['services/session/src/store/redis/lua', 'services/session/dist/lua']];
 
 const started = Date.now();
 for (const [entry, outDir, outFile] of ENTRY_POINTS) {
@@ -42,4 +49,6 @@ for (const [entry, outDir, outFile] of ENTRY_POINTS) {
     plugins: [externalNpmPackages],
   });
 }
+for (const [from, to] of RUNTIME_ASSETS)
+  cpSync(join(root, from), join(root, to), { recursive: true });
 console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);

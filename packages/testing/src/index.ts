@@ -11,11 +11,13 @@ export {
   findFreePort,
   type RedisCluster,
   type RedisClusterOptions,
+  type RedisSentinel,
   type RedisServer,
   type RedisServerOptions,
   type RespReply,
   redisCommand,
   startRedisCluster,
+  startRedisSentinel,
   startRedisServer,
 } from './redis/index.js';
 export {

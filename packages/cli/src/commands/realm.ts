@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { hashApiKey, loadRealmWithKeys } from '@tessera/config';
+import { generateApiKey, hashApiKey, loadRealmWithKeys } from '@tessera/config';
 import type { Command } from 'commander';
 
 /** `tessera realm check` and `tessera apikey …`: operator checks before a deploy. */
@@ -30,13 +29,28 @@ export function registerRealmCommands(program: Command, out: (line: string) => v
     .command('generate')
     .description('print a new random API key and the keyHash to put in the realm file')
     .action(() => {
-      const key = randomBytes(32).toString('base64url');
+      const key = generateApiKey();
       out(`key:     ${key}`);
       out(`keyHash: ${hashApiKey(key)}`);
     });
   apikey
     .command('hash')
-    .description('print the keyHash of an existing API key (read from the argument)')
-    .argument('<key>', 'the API key')
-    .action((key: string) => out(hashApiKey(key)));
+    .description('print the keyHash of an API key, given as the argument or on standard input')
+    .argument(
+      '[key]',
+      'the API key (omit to read it from standard input, which keeps it out of shell history)',
+    )
+    // Keys made elsewhere may start with '-'; they are the operand here, never an option.
+    .allowUnknownOption()
+    .action(async (key: string | undefined) => {
+      const text = key ?? (await readStdin()).trim();
+      if (text === '') throw new Error('no API key given');
+      out(hashApiKey(text));
+    });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

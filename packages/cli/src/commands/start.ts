@@ -1,15 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentials } from '@grpc/grpc-js';
 import { ensureDevRealm, loadRealmFile } from '@tessera/config';
-import { issuerV1 } from '@tessera/contracts';
-import { unaryCall } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
+import { redisServerAvailable, startDevRedis } from './dev-redis.js';
+import { waitUntilServing } from './health-wait.js';
 
 // The bundled CLI lives in packages/cli/dist; the services' bundles sit beside it in the tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ISSUER_MAIN = resolve(ROOT, 'services/issuer/dist/main.js');
 const READY_TIMEOUT_MS = 20_000;
 
 interface StartOptions {
@@ -17,32 +18,35 @@ interface StartOptions {
   config?: string;
   issuerAddress: string;
   issuerMetricsAddress: string;
+  sessionAddress: string;
+  sessionMetricsAddress: string;
+  redisUrl?: string;
   logLevel: string;
 }
 
-/** Resolves once the issuer answers an RPC, or rejects when it exits or takes too long. */
-async function waitUntilServing(address: string, child: ChildProcess): Promise<void> {
-  const client = new issuerV1.IssuerServiceClient(address, credentials.createInsecure());
-  const started = Date.now();
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  try {
-    for (;;) {
-      if (exited) throw new Error('the issuer exited during start-up (see its log above)');
-      try {
-        await unaryCall(client.getJwks.bind(client), { tenantId: '' }, { deadlineMs: 500 });
-        return;
-      } catch {
-        if (Date.now() - started > READY_TIMEOUT_MS)
-          throw new Error(`the issuer did not answer on ${address} within ${READY_TIMEOUT_MS} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  } finally {
-    client.close();
+/** The development token pepper, generated once into the data directory and reused. */
+function devPepper(dataDir: string): string {
+  const file = join(dataDir, 'token-pepper');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Fails with a clear message when something already listens on `host:port`. */
+async function assertAddressFree(address: string, what: string): Promise<void> {
+  const host = address.slice(0, address.lastIndexOf(':'));
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  await new Promise<void>((resolveFree, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`${what} ${address} is not free (${error.code}); choose another with its option`),
+      ),
+    );
+    server.listen(port, host, () => server.close(() => resolveFree()));
+  });
 }
 
 /** `tessera start`: the whole stack on its embedded defaults, for development. */
@@ -50,10 +54,10 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
   program
     .command('start')
     .description(
-      'run the stack: a development realm (created on first start, reused after) and the issuer',
+      'run the stack (session + issuer) on a development realm, created on first start and reused after',
     )
     .addOption(
-      new Option('--data-dir <dir>', 'where the development realm and keys live')
+      new Option('--data-dir <dir>', 'where the development realm, keys and Redis data live')
         .env('TESSERA_DATA_DIR')
         .default('.data'),
     )
@@ -68,9 +72,25 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         .default('127.0.0.1:50051'),
     )
     .addOption(
-      new Option('--issuer-metrics-address <host:port>', 'issuer /metrics address')
+      new Option('--issuer-metrics-address <host:port>', 'issuer /metrics')
         .env('ISSUER_METRICS_ADDRESS')
         .default('127.0.0.1:9464'),
+    )
+    .addOption(
+      new Option('--session-address <host:port>', 'session gRPC address')
+        .env('SESSION_ADDRESS')
+        .default('127.0.0.1:50052'),
+    )
+    .addOption(
+      new Option('--session-metrics-address <host:port>', 'session /metrics')
+        .env('SESSION_METRICS_ADDRESS')
+        .default('127.0.0.1:9465'),
+    )
+    .addOption(
+      new Option(
+        '--redis-url <url>',
+        'Redis of the session service (default: a private redis-server, else memory)',
+      ).env('REDIS_URL'),
     )
     .addOption(
       new Option('--log-level <level>', 'log level of the services')
@@ -78,56 +98,150 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         .default('info'),
     )
     .action(async (options: StartOptions) => {
+      const dataDir = resolve(options.dataDir);
       let realmFile: string;
-      let devKey: string | undefined;
+      let apiKey: string | undefined;
       let note: string;
       if (options.config) {
         realmFile = resolve(options.config);
         loadRealmFile(realmFile);
+        apiKey = process.env.SESSION_API_KEY;
+        if (!apiKey)
+          throw new Error(
+            'with --config, set SESSION_API_KEY to an API key of that realm for the issuer → session calls',
+          );
         note = 'given realm';
       } else {
-        const dev = await ensureDevRealm(resolve(options.dataDir));
+        const dev = await ensureDevRealm(dataDir);
         realmFile = dev.realmFile;
-        devKey = dev.apiKey;
+        apiKey = dev.apiKey;
         note = dev.created ? 'development realm, created now' : 'development realm, reused';
       }
-      const issuer = spawn(process.execPath, ['--enable-source-maps', ISSUER_MAIN], {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          TESSERA_CONFIG: realmFile,
-          ISSUER_ADDRESS: options.issuerAddress,
-          ISSUER_METRICS_ADDRESS: options.issuerMetricsAddress,
-          LOG_LEVEL: options.logLevel,
-        },
-      });
-      const children = [issuer];
-      let stopping = false;
-      const stopAll = (signal: NodeJS.Signals) => {
-        stopping = true;
-        for (const child of children) if (child.exitCode === null) child.kill(signal);
+
+      const children: { name: string; process: ChildProcess }[] = [];
+      let stopping: Promise<void> | undefined;
+      const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+      // One SIGTERM per service, in reverse start order, each awaited: the issuer drains
+      // before the session service, which drains before its Redis goes away. A second
+      // signal would tell a service to cancel what it is still finishing.
+      const stopAll = (): Promise<void> => {
+        stopping ??= (async () => {
+          for (const { process: child } of [...children].reverse()) {
+            if (!running(child)) continue;
+            const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+            child.kill('SIGTERM');
+            await exited;
+          }
+        })();
+        return stopping;
       };
-      process.on('SIGINT', () => stopAll('SIGTERM'));
-      process.on('SIGTERM', () => stopAll('SIGTERM'));
-      issuer.once('exit', (code, signal) => {
-        if (!stopping)
-          out(`the issuer stopped unexpectedly (${signal ?? `exit ${code}`}); stopping`);
-        stopAll('SIGTERM');
-        process.exitCode = stopping && (code === 0 || signal === 'SIGTERM') ? 0 : 1;
+      process.on('SIGINT', () => void stopAll());
+      process.on('SIGTERM', () => void stopAll());
+      // The services run in their own process groups (so a terminal's Ctrl-C reaches them only
+      // once, through us); make sure they never outlive this process.
+      process.on('exit', () => {
+        for (const { process: child } of children) if (running(child)) child.kill('SIGKILL');
+      });
+      const watch = (name: string, child: ChildProcess) => {
+        children.push({ name, process: child });
+        child.once('exit', (code, signal) => {
+          if (stopping === undefined) {
+            out(
+              `the ${name} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the stack`,
+            );
+            process.exitCode = 1;
+            void stopAll();
+          } else if (code !== 0 && signal !== 'SIGTERM') {
+            process.exitCode = 1;
+          }
+        });
+      };
+      const exited = (child: ChildProcess) => () =>
+        child.exitCode !== null || child.signalCode !== null;
+
+      let store: string;
+      let redisUrl = options.redisUrl ?? '';
+      if (redisUrl === '' && redisServerAvailable()) {
+        const redis = await startDevRedis(dataDir);
+        watch('redis-server', redis.process);
+        redisUrl = redis.url;
+        store = `private redis-server at ${redisUrl} (data in ${join(dataDir, 'redis')})`;
+      } else if (redisUrl !== '') {
+        store = `Redis at ${redisUrl}`;
+      } else {
+        store = 'IN MEMORY (no Redis found: sessions are lost when the stack stops)';
+        out(
+          'WARNING: no REDIS_URL and no redis-server on PATH; the session service keeps refresh tokens in memory.',
+        );
+      }
+
+      for (const [name, address] of [
+        ['session', options.sessionAddress],
+        ['issuer', options.issuerAddress],
+      ] as const) {
+        await assertAddressFree(address, `the ${name} address`);
+      }
+      const serviceEnv = { ...process.env, TESSERA_CONFIG: realmFile, LOG_LEVEL: options.logLevel };
+      const session = spawn(
+        process.execPath,
+        ['--enable-source-maps', resolve(ROOT, 'services/session/dist/main.js')],
+        {
+          stdio: 'inherit',
+          detached: true,
+          env: {
+            ...serviceEnv,
+            SESSION_ADDRESS: options.sessionAddress,
+            SESSION_METRICS_ADDRESS: options.sessionMetricsAddress,
+            SESSION_STORE: redisUrl === '' ? 'memory' : 'redis',
+            REDIS_URL: redisUrl,
+            TESSERA_TOKEN_PEPPER: process.env.TESSERA_TOKEN_PEPPER ?? devPepper(dataDir),
+          },
+        },
+      );
+      watch('session service', session);
+      await waitUntilServing(options.sessionAddress, {
+        name: 'session service',
+        timeoutMs: READY_TIMEOUT_MS,
+        exited: exited(session),
       });
 
-      await waitUntilServing(options.issuerAddress, issuer);
+      const issuer = spawn(
+        process.execPath,
+        ['--enable-source-maps', resolve(ROOT, 'services/issuer/dist/main.js')],
+        {
+          stdio: 'inherit',
+          detached: true,
+          env: {
+            ...serviceEnv,
+            ISSUER_ADDRESS: options.issuerAddress,
+            ISSUER_METRICS_ADDRESS: options.issuerMetricsAddress,
+            SESSION_ADDRESS: options.sessionAddress,
+            SESSION_API_KEY: apiKey,
+          },
+        },
+      );
+      watch('issuer', issuer);
+      await waitUntilServing(options.issuerAddress, {
+        name: 'issuer',
+        timeoutMs: READY_TIMEOUT_MS,
+        exited: exited(issuer),
+      });
+
       const tenant = loadRealmFile(realmFile).document.tenants[0];
-      const keyHeader = devKey ? `-H 'authorization: ${devKey}' ` : '';
+      const keyHeader = options.config ? '' : `-H 'authorization: ${apiKey}' `;
       out('');
       out(`tessera is running (${note})`);
       out(`  realm file    ${realmFile}`);
       out(
         `  issuer gRPC   ${options.issuerAddress}   (reflection on: grpcurl -plaintext ${options.issuerAddress} list)`,
       );
-      out(`  metrics       http://${options.issuerMetricsAddress}/metrics`);
+      out(`  session gRPC  ${options.sessionAddress}`);
+      out(`  session store ${store}`);
+      out(
+        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics`,
+      );
       if (tenant) out(`  tenant        ${tenant.name} ${tenant.id}  iss=${tenant.issuer}`);
-      if (devKey) out(`  dev API key   ${devKey}`);
+      if (!options.config) out(`  dev API key   ${apiKey}`);
       out('');
       out('Vend a token:');
       out(

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -18,8 +19,8 @@ const run = promisify(execFile);
 /** The repository root, where `npm run build` runs. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** The bundles `npm run build` writes, by folder relative to the repository root. */
-const BUNDLE_DIRS = ['packages/cli/dist', 'services/issuer/dist'] as const;
+/** Where `npm run build` writes bundles: a `dist/` in any package or service. */
+const WORKSPACE_DIRS = ['packages', 'services'] as const;
 
 const BUILD_ATTEMPTS = 3;
 
@@ -68,8 +69,22 @@ export async function buildBundles(): Promise<Bundles> {
   };
 }
 
+/** Every `dist/` folder of the workspaces, relative to the repository root. */
+function bundleDirs(): string[] {
+  return WORKSPACE_DIRS.flatMap((workspaces) =>
+    readdirSync(join(REPO_ROOT, workspaces), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${workspaces}/${entry.name}/dist`)
+      .filter((dir) => existsSync(join(REPO_ROOT, dir))),
+  );
+}
+
 function copyBundles(root: string): void {
-  for (const dir of BUNDLE_DIRS) {
+  const dirs = bundleDirs();
+  for (const required of ['packages/cli/dist', 'services/issuer/dist']) {
+    if (!dirs.includes(required)) throw new Error(`npm run build wrote no ${required}`);
+  }
+  for (const dir of dirs) {
     const target = join(root, dir);
     rmSync(target, { recursive: true, force: true });
     cpSync(join(REPO_ROOT, dir), target, { recursive: true });

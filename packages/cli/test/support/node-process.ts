@@ -22,7 +22,8 @@ export interface NodeProcessOptions {
 }
 
 // Settings read by the CLI and the services; a developer's shell must not steer the tests.
-const TESSERA_ENV = /^(TESSERA_|ISSUER_|LOG_LEVEL$|CONFIG_POLL_MS$|SHUTDOWN_GRACE_MS$)/;
+const TESSERA_ENV =
+  /^(TESSERA_|ISSUER_|SESSION_|REDIS_URL$|LOG_LEVEL$|CONFIG_POLL_MS$|SHUTDOWN_GRACE_MS$)/;
 
 function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

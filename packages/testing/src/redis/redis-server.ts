@@ -80,11 +80,13 @@ export class RedisProcess {
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  constructor(port: number, dir: string, args: readonly string[]) {
+  /** `configFile`, when given, comes first (Sentinel mode needs a writable one). */
+  constructor(port: number, dir: string, args: readonly string[], configFile?: string) {
     this.port = port;
     this.dir = dir;
     this.#logFile = join(dir, 'redis.log');
     this.#args = [
+      ...(configFile === undefined ? [] : [configFile]),
       '--port',
       String(port),
       '--bind',

@@ -8,6 +8,8 @@ export interface RedisInspector {
   /** Every key, from every master. */
   keys(): Promise<string[]>;
   pttl(key: string): Promise<number>;
+  /** Sets a key's TTL, to prove the store lifts it again. */
+  pexpire(key: string, ms: number): Promise<number>;
   /** DUMP of the key (serialized value), or null. */
   dump(key: string): Promise<Buffer | null>;
   /** Every field, member and value the key holds, as text. */
@@ -37,6 +39,7 @@ function inspect(client: Redis | Cluster, masters: () => Redis[]): RedisInspecto
       return [...new Set(all.flat())];
     },
     pttl: (key) => client.pttl(key),
+    pexpire: (key, ms) => client.pexpire(key, ms),
     dump: (key) => client.dumpBuffer(key),
     async contents(key) {
       switch (await client.type(key)) {

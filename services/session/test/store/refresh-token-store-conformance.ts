@@ -3,6 +3,7 @@ import type { ManualClock } from '@tessera/clock';
 import { isTesseraError } from '@tessera/errors';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MINUTE_MS } from '../../src/domain/expiration.js';
+import { DEFAULT_EXPIRED_RETENTION_MS } from '../../src/store/index.js';
 import type {
   Closable,
   CreateInput,
@@ -41,8 +42,11 @@ export interface StoreHarness {
 
 /** Options of the conformance suite. */
 export interface ConformanceOptions {
-  /** Opens a fresh store (once per suite). */
-  readonly open: () => Promise<StoreHarness>;
+  /**
+   * Opens a fresh store: once per suite with the defaults, and (Redis) once with keys that
+   * outlive the expiration by `expiredRetentionMs`.
+   */
+  readonly open: (settings?: { expiredRetentionMs?: number }) => Promise<StoreHarness>;
   /** Whether the store is Redis-backed (enables the key-level checks). */
   readonly redis: boolean;
   /** How many times the concurrency invariant is repeated within its test. */
@@ -80,7 +84,12 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
     overrides: Partial<CreateInput> = {},
   ) => ({ who, ...(await store.create(createInput(who, refreshPolicy, overrides))) });
 
-  const rotate = (token: string, n = 2, requestId = '', tenantId?: string): Promise<RotateOutcome> =>
+  const rotate = (
+    token: string,
+    n = 2,
+    requestId = '',
+    tenantId?: string,
+  ): Promise<RotateOutcome> =>
     store.rotate({
       token,
       presenter: presenter(n),
@@ -118,7 +127,9 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
 
     it('keeps a given start instant (FusionAuth issue) and computes the expiry from it', async () => {
       const startInstant = clock.now() - 10 * MINUTE_MS;
-      const { record } = await start(principal(), policy({ expiration: 'Fixed' }), { startInstant });
+      const { record } = await start(principal(), policy({ expiration: 'Fixed' }), {
+        startInstant,
+      });
       expect(record.startInstant).toBe(startInstant);
       expect(record.expirationInstant).toBe(startInstant + 60 * MINUTE_MS);
     });
@@ -145,7 +156,9 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
         ],
       ];
       for (const [overrides, field] of cases) {
-        const error = await store.create(createInput(principal(), policy(), overrides)).catch((e: unknown) => e);
+        const error = await store
+          .create(createInput(principal(), policy(), overrides))
+          .catch((e: unknown) => e);
         expect(isTesseraError(error, 'INVALID_ARGUMENT'), field).toBe(true);
         expect(error).toMatchObject({ field });
       }
@@ -166,14 +179,19 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       for (const bad of malformed) {
         expect(await rotate(bad)).toEqual({ ok: false, cause: 'unknown' });
         expect(await store.lookup(bad)).toBeUndefined();
-        expect(await store.revoke(randomUuidLike(), { kind: 'token', token: bad })).toEqual([]);
+        expect(await store.revoke(principal().tenantId, { kind: 'token', token: bad })).toEqual([]);
       }
       expect(await store.get('not-a-uuid')).toBeUndefined();
-      expect(await store.revoke(randomUuidLike(), { kind: 'id', id: 'not-a-uuid' })).toEqual([]);
+      expect(await store.revoke(principal().tenantId, { kind: 'id', id: 'not-a-uuid' })).toEqual(
+        [],
+      );
     });
 
     it('a made-up token naming a real family is unknown and harms nothing (family ids are not secret)', async () => {
-      const { who, token, record } = await start(principal(), policy({ revokeFamilyOnReuse: true }));
+      const { who, token, record } = await start(
+        principal(),
+        policy({ revokeFamilyOnReuse: true }),
+      );
       const forged = forge(token);
       expect(await rotate(forged)).toEqual({ ok: false, cause: 'unknown' });
       expect(await store.lookup(forged)).toBeUndefined();
@@ -253,7 +271,10 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
           ok: true,
           token,
           rotated: false,
-          record: { insertInstant: record.insertInstant, expirationInstant: clock.now() + 60 * MINUTE_MS },
+          record: {
+            insertInstant: record.insertInstant,
+            expirationInstant: clock.now() + 60 * MINUTE_MS,
+          },
         });
       }
       expect(await store.lookup(token)).toBeDefined();
@@ -265,11 +286,15 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       for (let round = 0; round < rounds; round++) {
         const { token } = await start(principal(), policy({ revokeFamilyOnReuse: false }));
         const outcomes = await Promise.all(
-          Array.from({ length: CONCURRENCY }, (_, i) => rotate(token, i + 2, `round-${round}-${i}`)),
+          Array.from({ length: CONCURRENCY }, (_, i) =>
+            rotate(token, i + 2, `round-${round}-${i}`),
+          ),
         );
         const winners = outcomes.flatMap((o, i) => (o.ok ? [{ o, i }] : []));
         expect(winners).toHaveLength(1);
-        const [{ o: winner, i: winnerIndex }] = winners as [{ o: RotateOutcome & { ok: true }; i: number }];
+        const [{ o: winner, i: winnerIndex }] = winners as [
+          { o: RotateOutcome & { ok: true }; i: number },
+        ];
         expect(winner.rotated).toBe(true);
         expect(winner.token).not.toBe(token);
         for (const loser of outcomes.filter((o) => !o.ok)) {
@@ -288,7 +313,9 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       for (let round = 0; round < rounds; round++) {
         const { token, record } = await start(principal(), policy({ revokeFamilyOnReuse: true }));
         const outcomes = await Promise.all(
-          Array.from({ length: CONCURRENCY }, (_, i) => rotate(token, i + 2, `round-${round}-${i}`)),
+          Array.from({ length: CONCURRENCY }, (_, i) =>
+            rotate(token, i + 2, `round-${round}-${i}`),
+          ),
         );
         const counts = countBy(outcomes.map(causeOf));
         expect(counts).toEqual({ ok: 1, reused: 1, revoked: CONCURRENCY - 2 });
@@ -304,7 +331,9 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       for (let round = 0; round < rounds; round++) {
         const { token } = await start(principal(), policy({ gracePeriodSeconds: 30 }));
         const outcomes = await Promise.all(
-          Array.from({ length: CONCURRENCY }, (_, i) => rotate(token, i + 2, `round-${round}-${i}`)),
+          Array.from({ length: CONCURRENCY }, (_, i) =>
+            rotate(token, i + 2, `round-${round}-${i}`),
+          ),
         );
         expect(outcomes.every((o) => o.ok)).toBe(true);
         expect(new Set(outcomes.map(tokenOf)).size).toBe(1);
@@ -314,7 +343,11 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
         const next = await rotate(successor);
         expect(next).toMatchObject({ ok: true, rotated: true });
         // Only one branch exists: the old token now replays to the one successor, not to a new one.
-        expect(await rotate(token)).toEqual({ ok: false, cause: 'reused', theft: expect.anything() });
+        expect(await rotate(token)).toEqual({
+          ok: false,
+          cause: 'reused',
+          theft: expect.anything(),
+        });
       }
     });
   });
@@ -344,32 +377,40 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       ['user-application', ['target']],
     ];
 
-    it.each(cases)('by %s: covered families fail (current and in-grace parent), others live on', async (kind, covers) => {
-      const who = principal();
-      const families: Families = {
-        target: await startRotated(who),
-        sameUserOtherApp: await startRotated({ ...who, applicationId: principal().applicationId }),
-        otherUserSameApp: await startRotated({ ...who, userId: principal().userId }),
-      };
-      const selector = selectorFor(kind, who, families.target);
-      const revoked = await store.revoke(who.tenantId, selector);
-      expect(revoked.map((r) => r.id).sort()).toEqual(covers.map((name) => families[name].record.id).sort());
-      for (const [name, family] of Object.entries(families) as [keyof Families, Started][]) {
-        if (covers.includes(name)) {
-          expect(await rotate(family.current)).toEqual({ ok: false, cause: 'revoked' });
-          expect(await rotate(family.parent)).toEqual({ ok: false, cause: 'revoked' });
-          expect(await store.get(family.record.id)).toBeUndefined();
-          expect(await store.lookup(family.current)).toBeUndefined();
-        } else {
-          expect(await rotate(family.current), name).toMatchObject({ ok: true, rotated: true });
+    it.each(cases)(
+      'by %s: covered families fail (current and in-grace parent), others live on',
+      async (kind, covers) => {
+        const who = principal();
+        const families: Families = {
+          target: await startRotated(who),
+          sameUserOtherApp: await startRotated({
+            ...who,
+            applicationId: principal().applicationId,
+          }),
+          otherUserSameApp: await startRotated({ ...who, userId: principal().userId }),
+        };
+        const selector = selectorFor(kind, who, families.target);
+        const revoked = await store.revoke(who.tenantId, selector);
+        expect(revoked.map((r) => r.id).sort()).toEqual(
+          covers.map((name) => families[name].record.id).sort(),
+        );
+        for (const [name, family] of Object.entries(families) as [keyof Families, Started][]) {
+          if (covers.includes(name)) {
+            expect(await rotate(family.current)).toEqual({ ok: false, cause: 'revoked' });
+            expect(await rotate(family.parent)).toEqual({ ok: false, cause: 'revoked' });
+            expect(await store.get(family.record.id)).toBeUndefined();
+            expect(await store.lookup(family.current)).toBeUndefined();
+          } else {
+            expect(await rotate(family.current), name).toMatchObject({ ok: true, rotated: true });
+          }
         }
-      }
-      // Revoking again finds nothing live.
-      expect(await store.revoke(who.tenantId, selector)).toEqual([]);
-      expect((await store.listByUser(who.tenantId, who.userId)).map((r) => r.id)).not.toContain(
-        families.target.record.id,
-      );
-    });
+        // Revoking again finds nothing live.
+        expect(await store.revoke(who.tenantId, selector)).toEqual([]);
+        expect((await store.listByUser(who.tenantId, who.userId)).map((r) => r.id)).not.toContain(
+          families.target.record.id,
+        );
+      },
+    );
 
     it('by token: any token the family issued (an old one too) revokes it', async () => {
       const who = principal();
@@ -418,68 +459,83 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
   });
 
   describe('invariant 3: a token is rejected at exactly its policy-computed expiration instant', () => {
-    const expirations: ExpirationPolicy[] = ['Fixed', 'SlidingWindow', 'SlidingWindowWithMaximumLifetime'];
+    const expirations: ExpirationPolicy[] = [
+      'Fixed',
+      'SlidingWindow',
+      'SlidingWindowWithMaximumLifetime',
+    ];
 
-    it.each(expirations)('%s, OneTimeUse: accepted at exp − 1 ms, refused at exp', async (expiration) => {
-      const refreshPolicy = policy({
-        expiration,
-        timeToLiveMinutes: 60,
-        maximumTimeToLiveMinutes: 90,
-        gracePeriodSeconds: 0,
-      });
-      const t0 = clock.now();
-      const a = await start(principal(), refreshPolicy);
-      const b = await start(principal(), refreshPolicy);
-      expect(a.record.expirationInstant).toBe(t0 + 60 * MINUTE_MS);
+    it.each(expirations)(
+      '%s, OneTimeUse: accepted at exp − 1 ms, refused at exp',
+      async (expiration) => {
+        const refreshPolicy = policy({
+          expiration,
+          timeToLiveMinutes: 60,
+          maximumTimeToLiveMinutes: 90,
+          gracePeriodSeconds: 0,
+        });
+        const t0 = clock.now();
+        const a = await start(principal(), refreshPolicy);
+        const b = await start(principal(), refreshPolicy);
+        expect(a.record.expirationInstant).toBe(t0 + 60 * MINUTE_MS);
 
-      clock.set(t0 + 60 * MINUTE_MS - 1);
-      expect(await store.lookup(b.token)).toBeDefined();
-      const used = await rotate(a.token);
-      expect(used).toMatchObject({ ok: true, rotated: true });
-      const extended = {
-        Fixed: t0 + 60 * MINUTE_MS,
-        SlidingWindow: t0 + 120 * MINUTE_MS - 1,
-        SlidingWindowWithMaximumLifetime: t0 + 90 * MINUTE_MS,
-      }[expiration];
-      expect(used.ok && used.record.expirationInstant).toBe(extended);
+        clock.set(t0 + 60 * MINUTE_MS - 1);
+        expect(await store.lookup(b.token)).toBeDefined();
+        const used = await rotate(a.token);
+        expect(used).toMatchObject({ ok: true, rotated: true });
+        const extended = {
+          Fixed: t0 + 60 * MINUTE_MS,
+          SlidingWindow: t0 + 120 * MINUTE_MS - 1,
+          SlidingWindowWithMaximumLifetime: t0 + 90 * MINUTE_MS,
+        }[expiration];
+        expect(used.ok && used.record.expirationInstant).toBe(extended);
 
-      clock.set(t0 + 60 * MINUTE_MS);
-      expect(await rotate(b.token)).toEqual({ ok: false, cause: 'expired' });
-      expect(await store.lookup(b.token)).toBeUndefined();
-      expect(await store.get(b.record.id)).toBeUndefined();
-      expect(await store.listByUser(b.who.tenantId, b.who.userId)).toEqual([]);
-      expect(await store.revoke(b.who.tenantId, { kind: 'id', id: b.record.id })).toEqual([]);
+        clock.set(t0 + 60 * MINUTE_MS);
+        expect(await rotate(b.token)).toEqual({ ok: false, cause: 'expired' });
+        expect(await store.lookup(b.token)).toBeUndefined();
+        expect(await store.get(b.record.id)).toBeUndefined();
+        expect(await store.listByUser(b.who.tenantId, b.who.userId)).toEqual([]);
+        expect(await store.revoke(b.who.tenantId, { kind: 'id', id: b.record.id })).toEqual([]);
 
-      // The rotated family lives to its own new expiry, exactly.
-      const successor = tokenOf(used);
-      if (expiration === 'Fixed') {
-        expect(await rotate(successor)).toEqual({ ok: false, cause: 'expired' });
-        return;
-      }
-      clock.set(extended - 1);
-      const next = await rotate(successor);
-      expect(next).toMatchObject({ ok: true, rotated: true });
-      if (expiration === 'SlidingWindowWithMaximumLifetime') {
-        expect(next.ok && next.record.expirationInstant).toBe(extended);
-        clock.set(extended);
-        expect(await rotate(tokenOf(next))).toEqual({ ok: false, cause: 'expired' });
-      } else {
-        expect(next.ok && next.record.expirationInstant).toBe(extended - 1 + 60 * MINUTE_MS);
-      }
-    });
+        // The rotated family lives to its own new expiry, exactly.
+        const successor = tokenOf(used);
+        if (expiration === 'Fixed') {
+          expect(await rotate(successor)).toEqual({ ok: false, cause: 'expired' });
+          return;
+        }
+        clock.set(extended - 1);
+        const next = await rotate(successor);
+        expect(next).toMatchObject({ ok: true, rotated: true });
+        if (expiration === 'SlidingWindowWithMaximumLifetime') {
+          expect(next.ok && next.record.expirationInstant).toBe(extended);
+          clock.set(extended);
+          expect(await rotate(tokenOf(next))).toEqual({ ok: false, cause: 'expired' });
+        } else {
+          expect(next.ok && next.record.expirationInstant).toBe(extended - 1 + 60 * MINUTE_MS);
+        }
+      },
+    );
 
-    it.each(['Fixed', 'SlidingWindow'] as const)('%s, Reusable: accepted at exp − 1 ms, refused at exp', async (expiration) => {
-      const t0 = clock.now();
-      const { token, record } = await start(principal(), policy({ expiration, usage: 'Reusable' }));
-      clock.set(record.expirationInstant - 1);
-      const used = await rotate(token);
-      expect(used).toMatchObject({ ok: true, token, rotated: false });
-      const next = expiration === 'Fixed' ? record.expirationInstant : clock.now() + 60 * MINUTE_MS;
-      expect(used.ok && used.record.expirationInstant).toBe(next);
-      clock.set(next);
-      expect(await rotate(token)).toEqual({ ok: false, cause: 'expired' });
-      expect(t0).toBeLessThan(next);
-    });
+    it.each(['Fixed', 'SlidingWindow'] as const)(
+      '%s, Reusable: accepted at exp − 1 ms, refused at exp',
+      async (expiration) => {
+        const { token, record } = await start(
+          principal(),
+          policy({ expiration, usage: 'Reusable' }),
+        );
+        clock.set(record.expirationInstant - 1);
+        const used = await rotate(token);
+        expect(used).toMatchObject({ ok: true, token, rotated: false });
+        const next =
+          expiration === 'Fixed' ? record.expirationInstant : clock.now() + 60 * MINUTE_MS;
+        expect(used.ok && used.record.expirationInstant).toBe(next);
+        clock.set(next - 1);
+        expect(await store.lookup(token)).toBeDefined();
+        clock.set(next);
+        expect(await store.lookup(token)).toBeUndefined();
+        expect(await rotate(token)).toEqual({ ok: false, cause: 'expired' });
+      },
+    );
   });
 
   describe('reuse and replay', () => {
@@ -535,7 +591,11 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       const { token: t0 } = await start(principal(), policy({ gracePeriodSeconds: 60 }));
       const t1 = tokenOf(await rotate(t0, 2, 'r1'));
       const t2 = tokenOf(await rotate(t1, 2, 'r2'));
-      expect(await rotate(t0, 2, 'r1')).toMatchObject({ ok: false, cause: 'reused', theft: { familyRevoked: true } });
+      expect(await rotate(t0, 2, 'r1')).toMatchObject({
+        ok: false,
+        cause: 'reused',
+        theft: { familyRevoked: true },
+      });
       expect(await rotate(t2)).toEqual({ ok: false, cause: 'revoked' });
     });
 
@@ -554,7 +614,8 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       clock.advance(5 * MINUTE_MS);
       const resent = await rotate(token, 2, 'request-1');
       expect(resent).toMatchObject({ ok: true, token: successor, rotated: false });
-      expect(resent.ok && resent.record.insertInstant).toBe(record.insertInstant + 0 + (sent.ok ? sent.record.insertInstant - record.insertInstant : 0));
+      expect(resent.ok && resent.record.insertInstant).toBe(sent.ok && sent.record.insertInstant);
+      expect(record.insertInstant).toBeLessThanOrEqual(clock.now());
       // Exactly one rotation happened: the successor is current and rotates normally.
       const next = tokenOf(await rotate(successor, 2, 'request-2'));
       expect(next).not.toBe(successor);
@@ -563,7 +624,10 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
     });
 
     it('a different request id for a consumed token is a reuse (grace 0)', async () => {
-      const { token } = await start(principal(), policy({ gracePeriodSeconds: 0, revokeFamilyOnReuse: false }));
+      const { token } = await start(
+        principal(),
+        policy({ gracePeriodSeconds: 0, revokeFamilyOnReuse: false }),
+      );
       await rotate(token, 2, 'request-1');
       expect(await rotate(token, 2, 'request-2')).toMatchObject({ ok: false, cause: 'reused' });
       expect(await rotate(token, 2, '')).toMatchObject({ ok: false, cause: 'reused' });
@@ -571,85 +635,155 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
   });
 
   describe.runIf(options.redis)('Redis keys', () => {
-    it('invariant 3: every key of a family and its indexes carries a TTL equal to its remaining life', async () => {
+    it('invariant 3: every key of a family and its indexes carries a TTL equal to its remaining life (+ retention)', async () => {
+      const retention = DEFAULT_EXPIRED_RETENTION_MS;
       const t0 = clock.now();
-      const { who, token, record } = await start(principal(), policy({ expiration: 'SlidingWindowWithMaximumLifetime', maximumTimeToLiveMinutes: 90 }));
+      const { who, token, record } = await start(
+        principal(),
+        policy({ expiration: 'SlidingWindowWithMaximumLifetime', maximumTimeToLiveMinutes: 90 }),
+      );
       const famKey = `rt:{${record.id}}`;
-      const indexes = [`rt:u:{${who.tenantId}:${who.userId}}`, `rt:a:{${who.tenantId}:${who.applicationId}}`];
-      const ttl = 60 * MINUTE_MS;
+      const indexes = [
+        `rt:u:{${who.tenantId}:${who.userId}}`,
+        `rt:a:{${who.tenantId}:${who.applicationId}}`,
+      ];
+      const ttl = 60 * MINUTE_MS + retention;
       expect(await redis().pttl(famKey)).toBeGreaterThan(ttl - 5000);
       expect(await redis().pttl(famKey)).toBeLessThanOrEqual(ttl);
-      for (const key of indexes) expect(await redis().pttl(key)).toBeGreaterThan(90 * MINUTE_MS - 5000);
+      for (const key of indexes) {
+        expect(await redis().pttl(key)).toBeGreaterThan(90 * MINUTE_MS + retention - 5000);
+      }
       clock.set(t0 + 45 * MINUTE_MS);
       const next = tokenOf(await rotate(token));
       tokenOf(await rotate(next));
       // Slid to min(now + 60, start + 90) = start + 90: 45 minutes left, for every family key.
       for (const key of [famKey, `${famKey}:anc`]) {
-        expect(await redis().pttl(key)).toBeGreaterThan(45 * MINUTE_MS - 5000);
-        expect(await redis().pttl(key)).toBeLessThanOrEqual(45 * MINUTE_MS);
+        expect(await redis().pttl(key)).toBeGreaterThan(45 * MINUTE_MS + retention - 5000);
+        expect(await redis().pttl(key)).toBeLessThanOrEqual(45 * MINUTE_MS + retention);
       }
     });
 
     it('invariant 3: dead sessions leave Redis on their own (TTL), indexes included', async () => {
-      const { who, record } = await start(principal(), policy({ expiration: 'Fixed', timeToLiveMinutes: 1 }), {
-        startInstant: clock.now() - MINUTE_MS + 300,
-      });
-      const keys = [`rt:{${record.id}}`, `rt:u:{${who.tenantId}:${who.userId}}`, `rt:a:{${who.tenantId}:${who.applicationId}}`];
-      for (const key of keys) expect(await redis().pttl(key)).toBeGreaterThan(0);
-      await vi.waitFor(
-        async () => {
-          for (const key of keys) expect(await redis().pttl(key)).toBe(-2);
-        },
-        { timeout: 5000, interval: 50 },
-      );
+      // A store whose keys go at the expiration instant, so the test need not wait a minute.
+      const exact = await options.open({ expiredRetentionMs: 0 });
+      try {
+        const who = principal();
+        const { record } = await exact.store.create(
+          createInput(who, policy({ expiration: 'Fixed', timeToLiveMinutes: 1 }), {
+            startInstant: exact.clock.now() - MINUTE_MS + 300,
+          }),
+        );
+        const keys = [
+          `rt:{${record.id}}`,
+          `rt:u:{${who.tenantId}:${who.userId}}`,
+          `rt:a:{${who.tenantId}:${who.applicationId}}`,
+        ];
+        for (const key of keys) expect(await redis().pttl(key)).toBeGreaterThan(0);
+        await vi.waitFor(
+          async () => {
+            for (const key of keys) expect(await redis().pttl(key)).toBe(-2);
+          },
+          { timeout: 5000, interval: 50 },
+        );
+      } finally {
+        await exact.close();
+      }
     });
 
-    it('a sliding session keeps its indexes alive as long as itself', async () => {
-      const { who, token } = await start(principal(), policy({ expiration: 'SlidingWindow', timeToLiveMinutes: 60 }));
+    it('a sliding session extends its indexes before they could expire under it', async () => {
+      const { who, token, record } = await start(
+        principal(),
+        policy({ expiration: 'SlidingWindow', timeToLiveMinutes: 60 }),
+      );
+      const indexes = [
+        `rt:u:{${who.tenantId}:${who.userId}}`,
+        `rt:a:{${who.tenantId}:${who.applicationId}}`,
+      ];
+      // Shorten the indexes' real TTL: only an extension by the store can lift it again.
+      for (const key of indexes) await redis().pexpire(key, MINUTE_MS);
       let current = token;
-      // Far beyond the first index horizon (start + 2 windows): the indexes must follow.
       for (let i = 0; i < 6; i++) {
         clock.advance(59 * MINUTE_MS);
         current = tokenOf(await rotate(current));
       }
-      const indexes = [`rt:u:{${who.tenantId}:${who.userId}}`, `rt:a:{${who.tenantId}:${who.applicationId}}`];
-      for (const key of indexes) expect(await redis().pttl(key)).toBeGreaterThanOrEqual(60 * MINUTE_MS - 5000);
-      expect(await store.revoke(who.tenantId, { kind: 'user', userId: who.userId })).toHaveLength(1);
+      for (const key of indexes) expect(await redis().pttl(key)).toBeGreaterThan(60 * MINUTE_MS);
+      const family = pairs(await redis().contents(`rt:{${record.id}}`));
+      expect(Number(family.ixp)).toBeGreaterThanOrEqual(Number(family.exp));
+      expect(await store.revoke(who.tenantId, { kind: 'user', userId: who.userId })).toHaveLength(
+        1,
+      );
     });
   });
 
   describe('after everything above', () => {
-    it.runIf(options.redis)('invariant 3: every key SCAN finds has a TTL, and no live family outlives its indexes', async () => {
-      const keys = await redis().keys();
-      expect(keys.length).toBeGreaterThan(100);
-      for (const key of keys) {
-        expect(await redis().pttl(key), key).toBeGreaterThan(0);
-      }
-    });
-
-    it.runIf(options.redis)('invariant 6: a SCAN + DUMP of every key holds no token value, nor its secret part', async () => {
-      expect(issued.size).toBeGreaterThan(100);
-      const keys = await redis().keys();
-      const blobs: Buffer[] = [];
-      for (const key of keys) {
-        const dump = await redis().dump(key);
-        if (dump) blobs.push(dump);
-        blobs.push(Buffer.from((await redis().contents(key)).join('\u0000'), 'utf8'));
-        blobs.push(Buffer.from(key, 'utf8'));
-      }
-      const haystack = Buffer.concat(blobs);
-      for (const token of issued) {
-        const secret = Buffer.from(token, 'base64url').subarray(16);
-        for (const needle of [
-          Buffer.from(token, 'utf8'),
-          Buffer.from(secret.toString('base64url'), 'utf8'),
-          Buffer.from(secret.toString('hex'), 'utf8'),
-          secret,
-        ]) {
-          expect(haystack.includes(needle)).toBe(false);
+    it.runIf(options.redis)(
+      'invariant 3: every key SCAN finds has a TTL, and no live family outlives its indexes',
+      async () => {
+        // Fresh families of every policy (the clock has moved past the older ones).
+        for (const expiration of [
+          'Fixed',
+          'SlidingWindow',
+          'SlidingWindowWithMaximumLifetime',
+        ] as const) {
+          for (const usage of ['OneTimeUse', 'Reusable'] as const) {
+            const refreshPolicy = policy({ expiration, usage, maximumTimeToLiveMinutes: 90 });
+            const { token } = await start(principal(), refreshPolicy);
+            await start(principal(), refreshPolicy);
+            clock.advance(MINUTE_MS);
+            tokenOf(await rotate(token));
+          }
         }
-      }
-    });
+        const keys = await redis().keys();
+        expect(keys.length).toBeGreaterThan(100);
+        for (const key of keys) {
+          expect(await redis().pttl(key), key).toBeGreaterThan(0);
+        }
+        let live = 0;
+        for (const key of keys) {
+          const id = /^rt:\{([0-9a-f-]{36})\}$/.exec(key)?.[1];
+          if (id === undefined) continue;
+          const family = pairs(await redis().contents(key));
+          if (family.rev !== '0' || Number(family.exp) <= clock.now()) continue;
+          live++;
+          const familyTtl = await redis().pttl(key);
+          for (const index of [
+            `rt:u:{${family.tid}:${family.uid}}`,
+            `rt:a:{${family.tid}:${family.aid}}`,
+          ]) {
+            expect(await redis().contents(index), index).toContain(id);
+            expect(await redis().pttl(index)).toBeGreaterThan(familyTtl - 10_000);
+          }
+        }
+        expect(live).toBeGreaterThanOrEqual(12);
+      },
+    );
+
+    it.runIf(options.redis)(
+      'invariant 6: a SCAN + DUMP of every key holds no token value, nor its secret part',
+      async () => {
+        expect(issued.size).toBeGreaterThan(100);
+        const keys = await redis().keys();
+        const blobs: Buffer[] = [];
+        for (const key of keys) {
+          const dump = await redis().dump(key);
+          if (dump) blobs.push(dump);
+          blobs.push(Buffer.from((await redis().contents(key)).join('\u0000'), 'utf8'));
+          blobs.push(Buffer.from(key, 'utf8'));
+        }
+        const haystack = Buffer.concat(blobs);
+        for (const token of issued) {
+          const secret = Buffer.from(token, 'base64url').subarray(16);
+          for (const needle of [
+            Buffer.from(token, 'utf8'),
+            Buffer.from(secret.toString('base64url'), 'utf8'),
+            Buffer.from(secret.toString('hex'), 'utf8'),
+            secret,
+          ]) {
+            expect(haystack.includes(needle)).toBe(false);
+          }
+        }
+      },
+    );
   });
 }
 
@@ -667,7 +801,8 @@ function recording(store: RefreshTokenStore, issued: Set<string>): RefreshTokenS
       return outcome;
     },
     get: (id, tenantId) => store.get(id, tenantId),
-    listByUser: (tenantId, userId, applicationId) => store.listByUser(tenantId, userId, applicationId),
+    listByUser: (tenantId, userId, applicationId) =>
+      store.listByUser(tenantId, userId, applicationId),
     revoke: (tenantId, selector) => store.revoke(tenantId, selector),
     lookup: (token, tenantId) => store.lookup(token, tenantId),
   };
@@ -700,8 +835,10 @@ function forge(token: string): string {
   return bytes.toString('base64url');
 }
 
-function randomUuidLike(): string {
-  return principal().tenantId;
+function pairs(flat: readonly string[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) object[flat[i]!] = flat[i + 1]!;
+  return object;
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

@@ -8,6 +8,7 @@ type StoredUser = Omit<User, 'registrations'>;
 /** The user directory in process memory, for `npm start` without Redis. */
 export class MemoryDirectory implements Directory {
   readonly #clock: Clock;
+  /** Users by `tenantId/userId`: a user id is unique within its tenant, as in Redis. */
   readonly #users = new Map<string, StoredUser>();
   readonly #registrations = new Map<string, Map<string, Registration>>();
 
@@ -22,7 +23,7 @@ export class MemoryDirectory implements Directory {
   ): Promise<User> {
     const email = input.email.toLowerCase();
     for (const other of this.#users.values()) {
-      if (other.id === input.id || other.tenantId !== input.tenantId) continue;
+      if (other.tenantId !== input.tenantId || other.id === input.id) continue;
       if (email !== '' && other.email === email) {
         throw new TesseraError('ALREADY_EXISTS', 'another user has this email', {
           field: 'user.email',
@@ -34,7 +35,8 @@ export class MemoryDirectory implements Directory {
         });
       }
     }
-    const existing = this.#users.get(input.id);
+    const key = userKey(input.tenantId, input.id);
+    const existing = this.#users.get(key);
     const now = this.#clock.now();
     const stored: StoredUser = {
       ...input,
@@ -42,7 +44,7 @@ export class MemoryDirectory implements Directory {
       insertInstant: existing?.insertInstant ?? input.insertInstant ?? now,
       lastUpdateInstant: now,
     };
-    this.#users.set(input.id, stored);
+    this.#users.set(key, stored);
     return this.#withRegistrations(stored);
   }
 
@@ -59,7 +61,9 @@ export class MemoryDirectory implements Directory {
       }
     };
     const user =
-      selector.kind === 'id' ? this.#users.get(selector.id) : [...this.#users.values()].find(match);
+      selector.kind === 'id'
+        ? this.#users.get(userKey(tenantId, selector.id))
+        : [...this.#users.values()].find(match);
     return user !== undefined && match(user) ? this.#withRegistrations(user) : undefined;
   }
 
@@ -67,13 +71,13 @@ export class MemoryDirectory implements Directory {
     tenantId: string,
     input: Omit<Registration, 'id' | 'insertInstant'> & { id?: string },
   ): Promise<Registration> {
-    const user = this.#users.get(input.userId);
-    if (user === undefined || user.tenantId !== tenantId) {
+    const key = userKey(tenantId, input.userId);
+    if (!this.#users.has(key)) {
       throw new TesseraError('USER_NOT_FOUND', `no user has id ${input.userId}`, {
         field: 'registration.user_id',
       });
     }
-    const byApp = this.#registrations.get(input.userId) ?? new Map<string, Registration>();
+    const byApp = this.#registrations.get(key) ?? new Map<string, Registration>();
     const existing = byApp.get(input.applicationId);
     const registration: Registration = {
       ...input,
@@ -81,11 +85,18 @@ export class MemoryDirectory implements Directory {
       insertInstant: existing?.insertInstant ?? this.#clock.now(),
     };
     byApp.set(input.applicationId, registration);
-    this.#registrations.set(input.userId, byApp);
+    this.#registrations.set(key, byApp);
     return registration;
   }
 
   #withRegistrations(user: StoredUser): User {
-    return { ...user, registrations: [...(this.#registrations.get(user.id)?.values() ?? [])] };
+    const registrations = [
+      ...(this.#registrations.get(userKey(user.tenantId, user.id))?.values() ?? []),
+    ];
+    return { ...user, registrations };
   }
+}
+
+function userKey(tenantId: string, userId: string): string {
+  return `${tenantId}/${userId}`;
 }

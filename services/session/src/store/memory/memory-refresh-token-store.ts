@@ -29,7 +29,7 @@ import type {
 
 /** Older tokens remembered per family, as in the Redis store. */
 const ANCESTOR_LIMIT = 32;
-/** Expired families are kept this long (reported as expired), then swept. */
+/** Expired families are kept this long (reported as expired), then swept, like Redis keys. */
 const SWEEP_AFTER_MS = 60_000;
 /** A sweep runs once per this many creations, keeping creation O(1) amortised. */
 const SWEEP_EVERY = 256;

@@ -56,7 +56,8 @@ export class MemoryRevocationLog implements RevocationLog {
     blockMs: number,
     signal: AbortSignal,
   ): Promise<SequencedRevocation[] | undefined> {
-    if (afterSequence < this.#sequence) return this.readAfter(afterSequence, 1000);
+    if (afterSequence < this.#sequence || signal.aborted)
+      return this.readAfter(afterSequence, 1000);
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);

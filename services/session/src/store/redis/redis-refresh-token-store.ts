@@ -32,6 +32,13 @@ import { ancestorsKey, applicationIndexKey, familyKey, userIndexKey } from './re
 
 /** Older tokens remembered per family to recognise their reuse; older still are unknown. */
 export const ANCESTOR_LIMIT = 32;
+/**
+ * How long keys outlive their family's expiration by default. Acceptance is decided by the
+ * stored expiration against the injected clock, never by a key's presence; the margin only
+ * lets a late refusal say "expired" rather than "unknown", and keeps instances whose clocks
+ * differ slightly from disagreeing about it.
+ */
+export const DEFAULT_EXPIRED_RETENTION_MS = 60_000;
 /** Index members read (and families touched) per round. */
 const INDEX_BATCH = 200;
 
@@ -50,6 +57,8 @@ export interface RedisRefreshTokenStoreSettings {
   readonly commandTimeoutMs?: number;
   /** Whether `close()` closes the client (true when the store created it). */
   readonly ownsClient?: boolean;
+  /** How long keys outlive the expiration; default `DEFAULT_EXPIRED_RETENTION_MS`. */
+  readonly expiredRetentionMs?: number;
 }
 
 /** Options of `createRedisRefreshTokenStore`. */
@@ -67,6 +76,8 @@ export interface RedisRefreshTokenStoreOptions {
   readonly readyTimeoutMs?: number;
   /** Connection errors while the client reconnects by itself (for logs). */
   readonly onConnectionError?: (error: Error) => void;
+  /** How long keys outlive the expiration; default `DEFAULT_EXPIRED_RETENTION_MS`. */
+  readonly expiredRetentionMs?: number;
 }
 
 /**
@@ -82,6 +93,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
   readonly #clock: Clock;
   readonly #deadlineMs: number;
   readonly #ownsClient: boolean;
+  readonly #retentionMs: number;
   readonly #scripts: Readonly<Record<RefreshTokenScriptName, ScriptCall>>;
 
   /**
@@ -95,6 +107,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     const timeout = settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#deadlineMs = timeout + Math.min(timeout, 250);
     this.#ownsClient = settings.ownsClient ?? false;
+    this.#retentionMs = settings.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS;
     this.#scripts = {
       refreshTokenCreate: bindScript(client, 'refreshTokenCreate'),
       refreshTokenRotate: bindScript(client, 'refreshTokenRotate'),
@@ -111,7 +124,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     const token = this.#codec.mint(id);
     const fields = newFamilyFields(input, start, this.#codec.hash(token), now);
     const created = await this.#run(() =>
-      this.#scripts.refreshTokenCreate(familyKey(id), start.expirationInstant - now, ...fields),
+      this.#scripts.refreshTokenCreate(
+        familyKey(id),
+        start.expirationInstant - now + this.#retentionMs,
+        ...fields,
+      ),
     );
     if (created !== 1) {
       throw new TesseraError('INTERNAL', 'a new refresh-token family collided with a stored one');
@@ -144,6 +161,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
         input.presenter.userAgent,
         input.tenantId ?? '',
         ANCESTOR_LIMIT,
+        this.#retentionMs,
       ),
     );
     const { status, pairs } = parseReply(raw, id);
@@ -309,7 +327,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
 
   /** Adds the family to its user and application indexes, alive until `horizon`. */
   async #index(record: RefreshTokenRecord, horizon: number, now: number): Promise<void> {
-    const ttl = horizon - now;
+    const ttl = horizon - now + this.#retentionMs;
     await this.#run(() =>
       Promise.all([
         this.#scripts.refreshTokenIndexAdd(
@@ -451,6 +469,9 @@ export async function createRedisRefreshTokenStore(
       clock: options.clock,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       ownsClient: true,
+      ...(options.expiredRetentionMs === undefined
+        ? {}
+        : { expiredRetentionMs: options.expiredRetentionMs }),
     });
   } catch (error) {
     client.disconnect();

@@ -10,6 +10,7 @@
 -- ARGV[6]  presenter user agent
 -- ARGV[7]  tenant id the caller expects ('' for any)
 -- ARGV[8]  how many ancestors to remember
+-- ARGV[9]  milliseconds keys outlive the expiration (refusals then say 'expired')
 -- Reply: { status } or { status, field, value, ... } (the family after the call), status one
 -- of rotated | replayed | used | reused | unknown | expired | revoked.
 local family, ancestors = KEYS[1], KEYS[2]
@@ -17,6 +18,7 @@ local presented, successor = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 local requestId, ip, agent, tenant = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local keep = tonumber(ARGV[8])
+local margin = tonumber(ARGV[9])
 
 local f = redis.call('HMGET', family,
   'tid', 'cur', 'par', 'rev', 'exp', 'use', 'rot', 'preq', 'grace', 'rvk', 'slide', 'cap')
@@ -56,7 +58,7 @@ local function reply(status)
 end
 
 -- A successful use: slide the expiry (never backwards), note who used the token, and let
--- the keys live exactly as long as the family is accepted.
+-- the keys live as long as the family is accepted, plus the margin.
 local function use()
   local slide, cap = tonumber(f[11]), tonumber(f[12])
   if slide > 0 then
@@ -69,7 +71,7 @@ local function use()
     end
   end
   redis.call('HSET', family, 'exp', fmt(exp), 'pip', ip, 'pua', agent, 'laa', ip, 'lai', fmt(now))
-  local ttl = fmt(exp - now)
+  local ttl = fmt(exp - now + margin)
   redis.call('PEXPIRE', family, ttl)
   redis.call('PEXPIRE', ancestors, ttl)
 end

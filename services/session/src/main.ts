@@ -1,0 +1,51 @@
+import { systemClock } from '@tessera/clock';
+import {
+  collectProcessMetrics,
+  installSignalHandlers,
+  startMetricsServer,
+} from '@tessera/grpc-runtime';
+import { createLogger } from '@tessera/logger';
+import { createSessionApp } from './app.js';
+import { readSessionEnv } from './config.js';
+import { createStores } from './stores.js';
+
+// Composition root of the session process: environment → stores → realm → server → signals.
+const bootLogger = createLogger({ service: 'session' });
+try {
+  const env = readSessionEnv(process.env);
+  const logger = createLogger({ service: 'session', level: env.LOG_LEVEL });
+  const stores = await createStores(env, systemClock, logger);
+  const app = await createSessionApp({
+    realmFile: env.TESSERA_CONFIG,
+    logger,
+    clock: systemClock,
+    stores,
+    heartbeatMs: env.REVOCATION_HEARTBEAT_MS,
+    watchIntervalMs: env.CONFIG_POLL_MS,
+  });
+  collectProcessMetrics(app.registry);
+  const port = await app.grpc.listen(env.SESSION_ADDRESS);
+  const metricsAddress = env.SESSION_METRICS_ADDRESS;
+  const metrics = metricsAddress
+    ? await startMetricsServer({
+        registry: app.registry,
+        host: metricsAddress.slice(0, metricsAddress.lastIndexOf(':')),
+        port: Number(metricsAddress.slice(metricsAddress.lastIndexOf(':') + 1)),
+      })
+    : undefined;
+  logger.info(
+    { port, metricsPort: metrics?.port, store: env.SESSION_STORE },
+    'session service listening',
+  );
+  installSignalHandlers(app.grpc, {
+    logger,
+    graceMs: env.SHUTDOWN_GRACE_MS,
+    cleanup: async () => {
+      await app.stop({ graceMs: 0 });
+      await metrics?.close();
+    },
+  });
+} catch (error) {
+  bootLogger.fatal({ err: error }, 'session service failed to start');
+  process.exitCode = 1;
+}

@@ -1,0 +1,270 @@
+import type { ManualClock } from '@tessera/clock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Revocation, RevocationLog } from '../../src/store/revocation-log.js';
+
+/**
+ * The contract of `RevocationLog` (revocation-log.ts), as one suite every implementation
+ * runs: the memory log, Redis standalone and a real Redis Cluster. Each test opens a fresh,
+ * empty log, so sequence numbers start at 1 in every test.
+ */
+
+/** A log under test with its clock. */
+export interface RevocationLogHarness {
+  readonly log: RevocationLog;
+  readonly clock: ManualClock;
+  /**
+   * How many blocking reads the store is serving now (Redis `blocked_clients`), so a test
+   * can append only once a wait is really blocked; absent where a wait registers at once.
+   */
+  readonly blockedReads?: () => Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Options of the conformance suite. */
+export interface RevocationLogConformanceOptions {
+  /** Opens a fresh, empty log keeping at least `capacity` entries for readers that resume. */
+  readonly open: (settings: { capacity?: number }) => Promise<RevocationLogHarness>;
+}
+
+/** A wait no test may reach: a wait that does not wake fails by the test timeout instead. */
+const NEVER_MS = 60_000;
+
+/** A revocation of session `n`, live for an hour from `now`. */
+export function revocation(
+  n: number,
+  now: number,
+  overrides: Partial<Revocation> = {},
+): Revocation {
+  return {
+    tenantId: 'tenant-1',
+    sessionId: `session-${n}`,
+    userId: `user-${n % 7}`,
+    applicationId: n % 2 === 0 ? 'app-even' : '',
+    notBefore: now,
+    expiresAt: now + 3_600_000,
+    ...overrides,
+  };
+}
+
+/** Runs the conformance suite against the logs `open` returns. */
+export function revocationLogConformance(options: RevocationLogConformanceOptions): void {
+  const opened: RevocationLogHarness[] = [];
+  const open = async (settings: { capacity?: number } = {}) => {
+    const harness = await options.open(settings);
+    opened.push(harness);
+    return harness;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((harness) => harness.close()));
+  });
+
+  /** Resolves once `count` blocking reads are in progress (at once where none are tracked). */
+  const untilBlocked = async (harness: RevocationLogHarness, count: number) => {
+    const { blockedReads } = harness;
+    if (blockedReads === undefined) return;
+    await vi.waitFor(async () => expect(await blockedReads()).toBe(count), { timeout: 10_000 });
+  };
+
+  describe('append and read', () => {
+    it('starts empty: sequence 0, an empty snapshot, nothing to read', async () => {
+      const { log } = await open();
+      expect(await log.latestSequence()).toBe(0n);
+      expect(await log.snapshot()).toEqual({ sequence: 0n, revocations: [] });
+      expect(await log.readAfter(0n, 10)).toEqual([]);
+    });
+
+    it('numbers appends 1, 2, 3 and reads them back in order, field for field', async () => {
+      const { log, clock } = await open();
+      const entries = [
+        revocation(1, clock.now()),
+        revocation(2, clock.now(), { sessionId: '', userId: 'user-x', applicationId: 'app-y' }),
+        revocation(3, clock.now(), { tenantId: 'tenant-2', notBefore: clock.now() - 5 }),
+      ];
+      const sequences: bigint[] = [];
+      for (const entry of entries) sequences.push(await log.append(entry));
+      expect(sequences).toEqual([1n, 2n, 3n]);
+      expect(await log.latestSequence()).toBe(3n);
+      expect(await log.readAfter(0n, 10)).toEqual(
+        entries.map((entry, i) => ({ sequence: BigInt(i + 1), revocation: entry })),
+      );
+    });
+
+    it('reads the right slice: after a sequence, at most `limit`, nothing past the end', async () => {
+      const { log, clock } = await open();
+      for (let n = 1; n <= 10; n++) await log.append(revocation(n, clock.now()));
+      const slice = await log.readAfter(3n, 4);
+      expect(slice?.map((entry) => entry.sequence)).toEqual([4n, 5n, 6n, 7n]);
+      expect(slice?.map((entry) => entry.revocation.sessionId)).toEqual([
+        'session-4',
+        'session-5',
+        'session-6',
+        'session-7',
+      ]);
+      expect((await log.readAfter(8n, 100))?.map((entry) => entry.sequence)).toEqual([9n, 10n]);
+      expect(await log.readAfter(10n, 100)).toEqual([]);
+      expect(await log.readAfter(25n, 100)).toEqual([]);
+    });
+
+    it('gives 200 concurrent appends the sequences 1..200, each exactly once, gap-free', async () => {
+      const { log, clock } = await open();
+      const sequences = await Promise.all(
+        Array.from({ length: 200 }, (_, n) => log.append(revocation(n, clock.now()))),
+      );
+      const sorted = [...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(sorted).toEqual(Array.from({ length: 200 }, (_, i) => BigInt(i + 1)));
+      expect(await log.latestSequence()).toBe(200n);
+      // Each sequence names the revocation whose append returned it.
+      const read = await log.readAfter(0n, 1000);
+      expect(read).toHaveLength(200);
+      for (const [n, sequence] of sequences.entries()) {
+        expect(read?.[Number(sequence) - 1]).toEqual({
+          sequence,
+          revocation: revocation(n, clock.now()),
+        });
+      }
+    });
+  });
+
+  describe('snapshots', () => {
+    it('leaves out entries past their expiry by the injected clock, keeps the sequence', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      await log.append(revocation(1, now, { expiresAt: now + 1000 }));
+      await log.append(revocation(2, now, { expiresAt: now + 5000 }));
+      await log.append(revocation(3, now, { expiresAt: now + 1000 }));
+      await log.append(revocation(4, now, { expiresAt: now + 3000 }));
+      const all = await log.snapshot();
+      expect(all.sequence).toBe(4n);
+      expect(all.revocations.map((entry) => entry.sessionId)).toEqual([
+        'session-1',
+        'session-2',
+        'session-3',
+        'session-4',
+      ]);
+
+      // At the exact instant of expiry the entry is gone: every token it covered has expired.
+      clock.advance(1000);
+      const later = await log.snapshot();
+      expect(later.sequence).toBe(4n);
+      expect(later.revocations).toEqual([
+        revocation(2, now, { expiresAt: now + 5000 }),
+        revocation(4, now, { expiresAt: now + 3000 }),
+      ]);
+
+      clock.advance(4000);
+      expect(await log.snapshot()).toEqual({ sequence: 4n, revocations: [] });
+      // The log itself still holds them for readers that resume.
+      expect(await log.readAfter(0n, 10)).toHaveLength(4);
+    });
+
+    it('keeps identical revocations appended twice as two entries', async () => {
+      const { log, clock } = await open();
+      const same = revocation(1, clock.now());
+      await log.append(same);
+      await log.append(same);
+      expect(await log.snapshot()).toEqual({ sequence: 2n, revocations: [same, same] });
+    });
+
+    it('an entry appended already expired never shows in a snapshot, yet takes its sequence', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      expect(await log.append(revocation(1, now, { expiresAt: now - 1 }))).toBe(1n);
+      expect(await log.snapshot()).toEqual({ sequence: 1n, revocations: [] });
+      expect(await log.readAfter(0n, 10)).toHaveLength(1);
+    });
+
+    it('is consistent with its sequence while appends run: exactly the entries up to it', async () => {
+      const { log, clock } = await open();
+      const sessionOf = new Map<bigint, string>();
+      const appends = Array.from({ length: 150 }, async (_, n) => {
+        const entry = revocation(n, clock.now());
+        sessionOf.set(await log.append(entry), entry.sessionId);
+      });
+      const snapshots = Array.from({ length: 30 }, () => log.snapshot());
+      await Promise.all(appends);
+      for (const snapshot of await Promise.all(snapshots)) {
+        const expected: string[] = [];
+        for (let s = 1n; s <= snapshot.sequence; s++) expected.push(sessionOf.get(s) ?? '?');
+        expect(snapshot.revocations.map((entry) => entry.sessionId).sort()).toEqual(
+          expected.sort(),
+        );
+      }
+    });
+  });
+
+  describe('trimming', () => {
+    it('answers undefined once `after + 1` is trimmed away; later entries stay readable', async () => {
+      const { log, clock } = await open({ capacity: 10 });
+      for (let n = 1; n <= 250; n++) await log.append(revocation(n, clock.now()));
+      expect(await log.latestSequence()).toBe(250n);
+      expect(await log.readAfter(0n, 10)).toBeUndefined();
+      expect(await log.readAfter(1n, 10)).toBeUndefined();
+      const tail = await log.readAfter(240n, 100);
+      expect(tail?.map((entry) => entry.sequence)).toEqual(
+        Array.from({ length: 10 }, (_, i) => BigInt(241 + i)),
+      );
+      expect(await log.readAfter(250n, 10)).toEqual([]);
+      expect(await log.waitAfter(0n, 10, new AbortController().signal)).toBeUndefined();
+      // Trimming bounds the log, not the live entries: a snapshot still has them all.
+      const snapshot = await log.snapshot();
+      expect(snapshot.sequence).toBe(250n);
+      expect(snapshot.revocations).toHaveLength(250);
+    });
+  });
+
+  describe('waiting', () => {
+    it('returns what is already there at once', async () => {
+      const { log, clock } = await open();
+      for (let n = 1; n <= 3; n++) await log.append(revocation(n, clock.now()));
+      const entries = await log.waitAfter(1n, NEVER_MS, new AbortController().signal);
+      expect(entries?.map((entry) => entry.sequence)).toEqual([2n, 3n]);
+    });
+
+    it('wakes on a concurrent append with exactly that entry', async () => {
+      const harness = await open();
+      const { log, clock } = harness;
+      await log.append(revocation(1, clock.now()));
+      const waiting = log.waitAfter(1n, NEVER_MS, new AbortController().signal);
+      await untilBlocked(harness, 1);
+      const entry = revocation(2, clock.now());
+      expect(await log.append(entry)).toBe(2n);
+      expect(await waiting).toEqual([{ sequence: 2n, revocation: entry }]);
+    });
+
+    it('wakes every concurrent waiter', async () => {
+      const harness = await open();
+      const { log, clock } = harness;
+      const waits = [0n, 0n, 0n].map((after) =>
+        log.waitAfter(after, NEVER_MS, new AbortController().signal),
+      );
+      await untilBlocked(harness, 3);
+      await log.append(revocation(1, clock.now()));
+      for (const entries of await Promise.all(waits)) {
+        expect(entries?.map((entry) => entry.sequence)).toEqual([1n]);
+      }
+    });
+
+    it('returns [] after blockMs when nothing arrives', async () => {
+      const { log, clock } = await open();
+      expect(await log.waitAfter(0n, 20, new AbortController().signal)).toEqual([]);
+      await log.append(revocation(1, clock.now()));
+      expect(await log.waitAfter(1n, 20, new AbortController().signal)).toEqual([]);
+    });
+
+    it('stops when its signal aborts, and the next wait works', async () => {
+      const harness = await open();
+      const { log, clock } = harness;
+      const controller = new AbortController();
+      const waiting = log.waitAfter(0n, NEVER_MS, controller.signal);
+      await untilBlocked(harness, 1);
+      controller.abort();
+      expect(await waiting).toEqual([]);
+      await untilBlocked(harness, 0);
+
+      const next = log.waitAfter(0n, NEVER_MS, new AbortController().signal);
+      await untilBlocked(harness, 1);
+      await log.append(revocation(1, clock.now()));
+      expect((await next)?.map((entry) => entry.sequence)).toEqual([1n]);
+    });
+  });
+}

@@ -1,0 +1,248 @@
+import { Metadata, status } from '@grpc/grpc-js';
+import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  claimsOf,
+  revocationApplied,
+  type Stack,
+  type StackOptions,
+  startStack,
+} from '../support/stack.js';
+
+/**
+ * The session flows end to end (issuer → session → store), run once per store: the same
+ * behaviour is required of the memory store and of Redis.
+ */
+export function describeSessionFlows(label: string, options: () => StackOptions): void {
+  describe(`session flows (${label})`, () => {
+    let s: Stack;
+    beforeAll(async () => {
+      s = await startStack(options());
+    });
+    afterAll(() => s.close());
+
+    const startSession = (userId: string, extra: Partial<issuerV1.StartSessionRequest> = {}) =>
+      s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
+        s.issuerClient,
+        'startSession',
+        {
+          tenantId: s.realm.tenantA,
+          applicationId: s.realm.applicationA,
+          userId,
+          authenticationType: 'PASSWORD',
+          presenter: { ipAddress: '10.0.0.1', userAgent: 'test-agent' },
+          device: undefined,
+          scopes: ['offline_access'],
+          dataJson: '',
+          ...extra,
+        },
+      );
+
+    const refresh = (refreshToken: string, extra: Partial<issuerV1.RefreshRequest> = {}) =>
+      s.call<issuerV1.RefreshRequest, issuerV1.RefreshResponse>(s.issuerClient, 'refresh', {
+        tenantId: '',
+        refreshToken,
+        timeToLiveSeconds: 0,
+        presenter: { ipAddress: '10.0.0.2', userAgent: 'test-agent' },
+        requestId: '',
+        ...extra,
+      });
+
+    const validate = (token: string) =>
+      s.call<issuerV1.ValidateRequest, issuerV1.ValidateResponse>(s.issuerClient, 'validate', {
+        tenantId: s.realm.tenantA,
+        token,
+        audience: '',
+      });
+
+    const revoke = (selector: sessionV1.RevokeRequest['selector']) =>
+      s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {
+        tenantId: s.realm.tenantA,
+        selector,
+        ownerUserId: '',
+      });
+
+    describe('StartSession and Refresh', () => {
+      it('mints an access token whose sid is the refresh-token id', async () => {
+        const started = await startSession('user-start');
+        const claims = claimsOf(started.token);
+        expect(claims).toMatchObject({
+          sub: 'user-start',
+          sid: started.refreshTokenId,
+          tid: s.realm.tenantA,
+          authenticationType: 'PASSWORD',
+          scope: 'offline_access',
+          iss: s.realm.issuerA,
+        });
+        expect(started.refreshToken.length).toBeGreaterThanOrEqual(43);
+        expect(started.tokenExpirationInstant).toBe(BigInt(Number(claims.exp)) * 1000n);
+        expect(await validate(started.token)).toMatchObject({ valid: true });
+      });
+
+      it('refreshes with the same sid, the original auth_time and authenticationType REFRESH_TOKEN', async () => {
+        const started = await startSession('user-refresh');
+        const authTime = claimsOf(started.token).auth_time;
+        s.clock.advance(60_000);
+        const refreshed = await refresh(started.refreshToken);
+        const claims = claimsOf(refreshed.token);
+        expect(refreshed.refreshTokenId).toBe(started.refreshTokenId);
+        expect(claims).toMatchObject({
+          sid: started.refreshTokenId,
+          auth_time: authTime,
+          authenticationType: 'REFRESH_TOKEN',
+        });
+        expect(Number(claims.iat)).toBeGreaterThan(Number(authTime));
+      });
+
+      it('only shortens the access-token lifetime on request', async () => {
+        const started = await startSession('user-ttl');
+        const short = claimsOf(
+          (await refresh(started.refreshToken, { timeToLiveSeconds: 30 })).token,
+        );
+        expect(Number(short.exp) - Number(short.iat)).toBe(30);
+      });
+
+      it('refuses an unknown refresh token with REFRESH_TOKEN_INVALID', async () => {
+        const error = await s.fail(s.issuerClient, 'refresh', {
+          tenantId: '',
+          refreshToken: 'not-a-refresh-token',
+          timeToLiveSeconds: 0,
+          presenter: undefined,
+          requestId: '',
+        });
+        expect(error).toMatchObject({
+          code: status.FAILED_PRECONDITION,
+          reason: 'REFRESH_TOKEN_INVALID',
+        });
+      });
+    });
+
+    describe('revocation reaches access tokens', () => {
+      it('fails the access tokens of a revoked session at once, not at exp', async () => {
+        const started = await startSession('user-revoke-session');
+        expect(await validate(started.token)).toMatchObject({ valid: true });
+        const before = s.issuer.revocations.sequence;
+        const { revocation, revokedCount } = await revoke({
+          $case: 'id',
+          value: started.refreshTokenId,
+        });
+        expect(revokedCount).toBe(1);
+        expect(revocation?.sessionId).toBe(started.refreshTokenId);
+        await revocationApplied(s, before + 1n);
+        expect(await validate(started.token)).toMatchObject({
+          valid: false,
+          reason: commonV1.ValidationReason.VALIDATION_REASON_REVOKED,
+        });
+        const error = await s.fail(s.issuerClient, 'refresh', {
+          tenantId: '',
+          refreshToken: started.refreshToken,
+          timeToLiveSeconds: 0,
+          presenter: undefined,
+          requestId: '',
+        });
+        expect(error).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID' });
+      });
+
+      it('fails every token of a revoked user, but not tokens issued later', async () => {
+        const first = await startSession('user-revoke-all');
+        const second = await startSession('user-revoke-all');
+        const before = s.issuer.revocations.sequence;
+        await revoke({ $case: 'userId', value: 'user-revoke-all' });
+        await revocationApplied(s, before + 1n);
+        for (const token of [first.token, second.token]) {
+          expect((await validate(token)).reason).toBe(
+            commonV1.ValidationReason.VALIDATION_REASON_REVOKED,
+          );
+        }
+        s.clock.advance(1000);
+        const later = await startSession('user-revoke-all');
+        expect(await validate(later.token)).toMatchObject({ valid: true });
+      });
+
+      it('asks for a selector', async () => {
+        const error = await s.fail(s.sessionClient, 'revoke', {
+          tenantId: s.realm.tenantA,
+          selector: undefined,
+          ownerUserId: '',
+        });
+        expect(error).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'selector' });
+      });
+    });
+
+    describe('session RPCs', () => {
+      it('gets and lists live refresh tokens, never their values', async () => {
+        const started = await startSession('user-list');
+        const { record } = await s.call<sessionV1.GetRequest, sessionV1.GetResponse>(
+          s.sessionClient,
+          'get',
+          {
+            id: started.refreshTokenId,
+            tenantId: s.realm.tenantA,
+            token: '',
+          },
+        );
+        expect(record).toMatchObject({
+          id: started.refreshTokenId,
+          userId: 'user-list',
+          applicationId: s.realm.applicationA,
+        });
+        expect(
+          JSON.stringify(record, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+        ).not.toContain(started.refreshToken);
+        const { records } = await s.call<sessionV1.ListByUserRequest, sessionV1.ListByUserResponse>(
+          s.sessionClient,
+          'listByUser',
+          { userId: 'user-list', applicationId: '', tenantId: s.realm.tenantA },
+        );
+        expect(records.map((r) => r.id)).toEqual([started.refreshTokenId]);
+      });
+
+      it('authenticates its callers itself', async () => {
+        const error = await s.fail(
+          s.sessionClient,
+          'get',
+          { id: 'x', tenantId: '', token: '' },
+          '',
+        );
+        expect(error).toMatchObject({ code: status.UNAUTHENTICATED });
+      });
+
+      it('streams revocations: a snapshot, then events with sequence numbers, then heartbeats', async () => {
+        const metadata = new Metadata();
+        metadata.set('authorization', s.realm.keys.admin);
+        const call = s.sessionClient.watchRevocations({ afterSequence: 0n }, metadata);
+        const kinds: string[] = [];
+        let eventSequence = 0n;
+        let snapshotSeen: () => void = () => {};
+        const snapshot = new Promise<void>((resolve) => {
+          snapshotSeen = resolve;
+        });
+        const done = new Promise<void>((resolve, reject) => {
+          call.on('data', (message: sessionV1.WatchRevocationsResponse) => {
+            const kind = message.kind;
+            if (kind === undefined) return;
+            kinds.push(kind.$case);
+            if (kind.$case === 'snapshot') snapshotSeen();
+            if (kind.$case === 'event') eventSequence = kind.value.sequence;
+            if (
+              kinds.includes('snapshot') &&
+              kinds.includes('event') &&
+              kinds.includes('heartbeat')
+            )
+              resolve();
+          });
+          call.on('error', (error: Error & { code?: number }) => {
+            if (error.code !== status.CANCELLED) reject(error);
+          });
+        });
+        await snapshot;
+        const started = await startSession('user-stream');
+        await revoke({ $case: 'id', value: started.refreshTokenId });
+        await done;
+        call.cancel();
+        expect(kinds[0]).toBe('snapshot');
+        expect(eventSequence).toBeGreaterThan(0n);
+      });
+    });
+  });
+}
