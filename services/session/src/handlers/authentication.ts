@@ -4,6 +4,16 @@ import { TesseraError } from '@tessera/errors';
 import type { Interceptor } from '@tessera/grpc-runtime';
 
 /**
+ * The FusionAuth endpoint each RPC serves, so a key limited with FusionAuth's vocabulary
+ * (`/api/jwt/refresh: [GET, DELETE]`) works whether the call comes through the gateway or not.
+ */
+const HTTP_EQUIVALENTS: Readonly<Record<string, { path: string; method: string }>> = {
+  Get: { path: '/api/jwt/refresh', method: 'GET' },
+  ListByUser: { path: '/api/jwt/refresh', method: 'GET' },
+  Revoke: { path: '/api/jwt/refresh', method: 'DELETE' },
+};
+
+/**
  * Every session RPC needs an API key of the realm that may call it (its gRPC method with
  * `CALL`, or a key without endpoint restrictions). The session service checks this itself:
  * callers that reach it past the issuer get no free pass.
@@ -17,7 +27,8 @@ export function sessionAuthentication(realm: RealmSource): Interceptor {
         'credentials are required: send an API key in `authorization`',
       );
     }
-    if (!keyAllows(key, ctx.method.slice(1))) {
+    const rpc = ctx.method.slice(ctx.method.lastIndexOf('/') + 1);
+    if (!keyAllows(key, ctx.method.slice(1), HTTP_EQUIVALENTS[rpc])) {
       throw new TesseraError(
         'PERMISSION_DENIED',
         `the API key may not call ${ctx.method.slice(1)}`,

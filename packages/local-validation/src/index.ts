@@ -1,0 +1,12 @@
+/**
+ * Local validation for the gateway and the sidecar: the issuer's verification profile over
+ * keys (WatchKeys) and revocations (WatchRevocations) pushed to the process, with a cache of
+ * verified tokens that re-checks expiry and revocation on every hit.
+ */
+export { followKeys, type KeyFollower, type KeySnapshot } from './follow-keys.js';
+export {
+  createLocalValidator,
+  type LocalValidator,
+  type LocalValidatorOptions,
+} from './local-validator.js';
+export { TokenCache } from './token-cache.js';

@@ -1,0 +1,146 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { Clock } from '@tessera/clock';
+import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import { TokenVerifier, type VerificationProfile, type VerifyResult } from '@tessera/jwt-core';
+import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
+import type { Logger } from 'pino';
+import { followKeys, type KeyFollower } from './follow-keys.js';
+import { TokenCache } from './token-cache.js';
+
+/** Options of {@link createLocalValidator}. */
+export interface LocalValidatorOptions {
+  readonly issuer: issuerV1.IssuerServiceClient;
+  /** Without a session client nothing is revoked locally. */
+  readonly session?: sessionV1.SessionServiceClient;
+  /** Credentials for the session service's revocation stream. */
+  readonly metadata: () => Metadata;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxTokenLength?: number;
+  /** Verified tokens kept for repeat validations; 0 disables the cache. Default 10,000. */
+  readonly cacheSize?: number;
+}
+
+/** A token validated where it is presented, exactly as the issuer's Validate would. */
+export interface LocalValidator {
+  /** Resolves once keys (and revocations, when followed) have arrived. */
+  readonly ready: Promise<void>;
+  /**
+   * Validates a token for `tenantId`, or, without one, for the tenant whose profile holds the
+   * token's `kid` and `iss` (unverified hints used only to pick the profile; the profile
+   * then checks both).
+   */
+  validate(
+    token: string,
+    options?: { tenantId?: string; audience?: string },
+  ): Promise<VerifyResult & { tenantId?: string }>;
+  stop(): void;
+}
+
+const NO_TENANT: VerificationProfile = Object.freeze({
+  tenantId: '',
+  issuer: '',
+  keyIds: [],
+  clockToleranceSeconds: 0,
+  audiences: [],
+});
+
+function unverifiedHints(token: string): { kid?: string; iss?: string } {
+  try {
+    const [header, payload] = token.split('.', 2);
+    const h: unknown = JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8'));
+    const p: unknown = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
+    const kid =
+      typeof h === 'object' && h !== null && 'kid' in h && typeof h.kid === 'string'
+        ? h.kid
+        : undefined;
+    const iss =
+      typeof p === 'object' && p !== null && 'iss' in p && typeof p.iss === 'string'
+        ? p.iss
+        : undefined;
+    return { ...(kid ? { kid } : {}), ...(iss ? { iss } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The gateway's and the sidecar's validator: the issuer's one verification profile
+ * (@tessera/jwt-core) over keys and profiles pushed by WatchKeys and revocations pushed by
+ * WatchRevocations. No network hop per token. A verified token is cached by its whole value;
+ * every hit re-checks expiry and revocation, so the cache never extends a token's life.
+ */
+export function createLocalValidator(options: LocalValidatorOptions): LocalValidator {
+  const { clock, logger } = options;
+  const revocations = new RevocationSet();
+  const cache = new TokenCache(options.cacheSize ?? 10_000);
+  const keys: KeyFollower = followKeys({
+    client: options.issuer,
+    metadata: options.metadata,
+    logger,
+    onApplied: () => cache.clear(),
+  });
+  const revocationFollower: RevocationFollower | undefined = options.session
+    ? followRevocations({
+        client: options.session,
+        set: revocations,
+        metadata: options.metadata,
+        logger,
+        clock,
+      })
+    : undefined;
+  const verifier = new TokenVerifier({
+    keys: () => keys.current()?.keys ?? { get: () => undefined },
+    clock,
+    ...(options.maxTokenLength ? { maxTokenLength: options.maxTokenLength } : {}),
+    isRevoked: (claims, profile) => revocations.isRevoked(claims, profile.tenantId, clock.now()),
+  });
+
+  const profileFor = (
+    token: string,
+    tenantId: string | undefined,
+  ): VerificationProfile | undefined => {
+    const profiles = keys.current()?.profiles ?? [];
+    if (tenantId) return profiles.find((profile) => profile.tenantId === tenantId);
+    const { kid, iss } = unverifiedHints(token);
+    return (
+      profiles.find((p) => kid !== undefined && p.keyIds.includes(kid) && p.issuer === iss) ??
+      profiles.find((p) => kid !== undefined && p.keyIds.includes(kid))
+    );
+  };
+
+  return {
+    ready: Promise.all([keys.ready, revocationFollower?.ready]).then(() => {}),
+    async validate(token, validateOptions = {}) {
+      const profile = profileFor(token, validateOptions.tenantId);
+      if (profile === undefined) {
+        // No tenant accepts this token's key. Verifying against a profile that accepts no key
+        // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
+        return verifier.verify(token, NO_TENANT);
+      }
+      const cacheKey = validateOptions.audience ? undefined : `${profile.tenantId}\u0000${token}`;
+      const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
+      if (cached !== undefined) {
+        const nowSeconds = clock.now() / 1000;
+        const exp = typeof cached.claims.exp === 'number' ? cached.claims.exp : 0;
+        if (exp + profile.clockToleranceSeconds <= nowSeconds) {
+          cache.delete(cacheKey ?? '');
+          return { valid: false, reason: 'EXPIRED', kid: cached.kid };
+        }
+        if (revocations.isRevoked(cached.claims, profile.tenantId, clock.now())) {
+          return { valid: false, reason: 'REVOKED', kid: cached.kid };
+        }
+        return { ...cached, tenantId: profile.tenantId };
+      }
+      const result = await verifier.verify(token, profile, {
+        ...(validateOptions.audience ? { audience: validateOptions.audience } : {}),
+      });
+      if (result.valid && cacheKey !== undefined) cache.set(cacheKey, result);
+      return result.valid ? { ...result, tenantId: profile.tenantId } : result;
+    },
+    stop() {
+      keys.stop();
+      revocationFollower?.stop();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { VerifyResult } from '@tessera/jwt-core';
+
+type Valid = Extract<VerifyResult, { valid: true }>;
+
+/**
+ * Verified tokens by their whole value, least recently used evicted first (a Map keeps
+ * insertion order; a hit re-inserts). Only valid results are kept; the caller re-checks
+ * expiry and revocation on every hit.
+ */
+export class TokenCache {
+  readonly #capacity: number;
+  readonly #entries = new Map<string, Valid>();
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(key: string): Valid | undefined {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, value: Valid): void {
+    if (this.#capacity <= 0) return;
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** Forgets everything (a new key set may have withdrawn a key the entries relied on). */
+  clear(): void {
+    this.#entries.clear();
+  }
+}
