@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 
 /** A server running in a child process. */
@@ -21,6 +22,11 @@ export interface ChildServerOptions {
   readonly cwd: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly readyTimeoutMs?: number;
+  /**
+   * The port a line of the child's (parsed JSON) output announces, if it announces one; by
+   * default its numeric `port` field.
+   */
+  readonly portOf?: (line: Readonly<Record<string, unknown>>) => number | undefined;
 }
 
 const STOP_GRACE_MS = 5_000;
@@ -28,14 +34,35 @@ const STOP_GRACE_MS = 5_000;
 const WARN_LEVEL = 40;
 
 const running = new Set<ChildProcess>();
+const exitCleanups = new Set<() => void>();
 // A crash skips every `finally`; without this, a crashed bench would leave its servers behind.
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
+  for (const cleanup of exitCleanups) cleanup();
 });
+// A signal ends the process without the 'exit' event; exiting instead runs this module's
+// hook and startRedisServer's, so an interrupted bench leaves nothing running either.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping what it started\n`);
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 
 /**
- * Starts `node ...args` and resolves once it prints a JSON line with a numeric `port` (the
- * echo server's `{"port":N}`, the issuer's "issuer listening" log line).
+ * Runs `cleanup` (synchronous: removing a temporary folder, say) if the bench exits before
+ * the returned function is called, which is what a normal stop does once it has cleaned up.
+ */
+export function onExit(cleanup: () => void): () => void {
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
+/**
+ * Starts `node ...args` and resolves once it prints a JSON line announcing its port: by
+ * default one with a numeric `port` (the echo servers' `{"port":N}`, the issuer's "issuer
+ * listening" and the session service's "session service listening" log lines), otherwise
+ * whatever `options.portOf` reads from a line.
  */
 export async function startChildServer(
   name: string,
@@ -59,10 +86,12 @@ export async function startChildServer(
     }
   });
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const portOf = options.portOf ?? numericPort;
   const port = await new Promise<number>((resolve, reject) => {
     const onLine = (line: string) => {
-      const found = parseLine(line)?.port;
-      if (typeof found === 'number') settle(found);
+      const fields = parseLine(line);
+      const found = fields === undefined ? undefined : portOf(fields);
+      if (found !== undefined) settle(found);
     };
     const onExit = (code: number | null, signal: string | null) =>
       settle(new Error(`${name} exited (${code ?? signal}) before it listened`));
@@ -98,6 +127,10 @@ export async function startChildServer(
       clearTimeout(timer);
     },
   };
+}
+
+function numericPort(line: Readonly<Record<string, unknown>>): number | undefined {
+  return typeof line.port === 'number' ? line.port : undefined;
 }
 
 function parseLine(line: string): Record<string, unknown> | undefined {

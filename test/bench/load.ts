@@ -4,8 +4,12 @@
  * throughput and latency come from the same calls.
  */
 
-/** One call of the operation under load; a rejection aborts the measurement. */
-export type Operation = () => Promise<unknown>;
+/**
+ * One call of the operation under load; a rejection aborts the measurement. `client` is the
+ * index of the worker making the call (0 ≤ client < inFlight), so a workload can give each
+ * virtual client state of its own, such as a refresh-token chain only it rotates.
+ */
+export type Operation = (client: number) => Promise<unknown>;
 
 /** What one measurement produced. */
 export interface LoadResult {
@@ -28,15 +32,15 @@ export async function runLoad(
   const startCpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(options.seconds * 1e9));
-  const worker = async () => {
+  const worker = async (client: number) => {
     for (let now = process.hrtime.bigint(); now < end; ) {
-      await operation();
+      await operation(client);
       const done = process.hrtime.bigint();
       latenciesNs.push(Number(done - now));
       now = done;
     }
   };
-  await Promise.all(Array.from({ length: options.inFlight }, worker));
+  await Promise.all(Array.from({ length: options.inFlight }, (_, client) => worker(client)));
   // Calls started just before `end` finish after it; counting them against the real elapsed
   // time keeps ops/s honest at high concurrency.
   const elapsedSeconds = Number(process.hrtime.bigint() - start) / 1e9;

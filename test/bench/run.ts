@@ -6,27 +6,39 @@
  * 2. a grpc-js echo in its own process, at 1 and 64 calls in flight;
  * 3. Vend and Validate against the built issuer in its own process, against
  *    1 / (echo cost + fastest raw crypto cost) at the same in-flight count;
- * 4. RSS of every process after the run.
+ * 4. refresh-token rotation: the store's Lua script through ioredis from this process (the
+ *    limit), then the built session service's Rotate over gRPC against
+ *    1 / (echo cost + direct rotation cost), on a redis-server of the bench's own;
+ * 5. Refresh through issuer → session → Redis over gRPC;
+ * 6. the REST hop (rest.ts): a fastify HTTP echo, then vend, validate (repeat and first-seen
+ *    tokens) and refresh through the built gateway, with autocannon as the load generator,
+ *    the full refresh chain against DESIGN's absolute target;
+ * 7. RSS of every process after the run.
  *
  * BENCH_SECONDS (default 2) sets how long each figure is measured, after a warm-up of a
  * quarter of that. Ratios are reported, never enforced: the exit code only says whether the
- * bench itself ran.
+ * bench itself ran. BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
+ * of the servers under one load (see profile.ts).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
-import { issuerV1 } from '@tessera/contracts';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
 import { createChannelOptions, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
-import { writeStandardRealm } from '@tessera/testing';
-import { type ChildServer, processStats, startChildServer } from './children.js';
+import { processStats } from './children.js';
 import { EchoServiceClient } from './echo-service.js';
-import { type LoadResult, type Operation, runLoad } from './load.js';
+import type { Operation } from './load.js';
+import { type Measured, measure, serialLimit, type Timing, type Watched } from './measure.js';
+import { PROFILE_MODES, type ProfileMode, runProfile } from './profile.js';
 import { type BenchAlgorithm, type CryptoCase, createCryptoCases } from './raw-crypto.js';
+import { startDirectChains, startIssuerChains, startSessionChains } from './refresh-chains.js';
 import { formatBytes, formatMicros, formatRate, formatRatio, NONE, renderTable } from './report.js';
+import { createRestWorkloads, measureRest, printRest, REFRESH_TARGET } from './rest.js';
+import { startStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const IN_FLIGHT = [1, 64] as const;
-/** DESIGN §9: Vend and first-seen Validate reach at least 70% of their limit. */
+/** DESIGN §9: Vend, first-seen Validate and Rotate reach at least 70% of their limit. */
 const TARGET = 0.7;
 const DEADLINE_MS = 10_000;
 /** Distinct tokens Validate cycles through, so no token is a hot repeat. */
@@ -34,24 +46,39 @@ const TOKEN_POOL_SIZE = 256;
 /** About a Vend request and a little under its response, so the echo moves similar bytes. */
 const ECHO_PAYLOAD = Buffer.alloc(256, 'e');
 
-interface Measured extends LoadResult {
-  /** CPU time of the server process per call; undefined when it was not a server call. */
-  readonly serverCpuUsPerCall?: number | undefined;
-}
+const THROUGHPUT_COLUMNS = [
+  { header: 'call' },
+  { header: 'in flight', numeric: true },
+  { header: 'ops/s', numeric: true },
+  { header: 'p50', numeric: true },
+  { header: 'p99', numeric: true },
+] as const;
+
+const RATIO_COLUMNS = [
+  { header: 'limit ops/s', numeric: true },
+  { header: 'ratio', numeric: true },
+  { header: 'target', numeric: true },
+  { header: 'met' },
+] as const;
 
 const seconds = readBenchSeconds();
-const warmupSeconds = Math.max(0.2, seconds / 4);
+const timing: Timing = { seconds, warmupSeconds: Math.max(0.2, seconds / 4) };
+const profileMode = readProfileMode();
 const startedAt = performance.now();
 
 console.log(
   `tessera bench: Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${availableParallelism()}, ` +
-    `${seconds} s per figure after ${warmupSeconds} s of warm-up (BENCH_SECONDS); ` +
+    `${seconds} s per figure after ${timing.warmupSeconds} s of warm-up (BENCH_SECONDS); ` +
     `${loadLine()}\n`,
 );
 
-const crypto = await measureCrypto();
-printCrypto(crypto);
-await measureServers(crypto);
+if (profileMode === undefined) {
+  const crypto = await measureCrypto();
+  printCrypto(crypto);
+  await measureServers(crypto);
+} else {
+  await runProfile(profileMode, { root: ROOT, timing, deadlineMs: DEADLINE_MS });
+}
 console.log(
   `\nfinished in ${((performance.now() - startedAt) / 1000).toFixed(1)} s; ${loadLine()}`,
 );
@@ -71,23 +98,14 @@ function readBenchSeconds(): number {
   return value;
 }
 
-/** Warms `operation` up, then measures it; server CPU is read around the measured part only. */
-async function measure(
-  label: string,
-  operation: Operation,
-  inFlight: number,
-  server?: ChildServer,
-): Promise<Measured> {
-  process.stderr.write(`measuring ${label} at ${inFlight} in flight…\n`);
-  await runLoad(operation, { inFlight, seconds: warmupSeconds });
-  const before = server === undefined ? undefined : processStats(server.pid);
-  const result = await runLoad(operation, { inFlight, seconds });
-  const after = server === undefined ? undefined : processStats(server.pid);
-  const serverCpuUsPerCall =
-    before === undefined || after === undefined
-      ? undefined
-      : ((after.cpuSeconds - before.cpuSeconds) * 1e6) / result.calls;
-  return { ...result, serverCpuUsPerCall };
+function readProfileMode(): ProfileMode | undefined {
+  const raw = process.env.BENCH_PROFILE;
+  if (raw === undefined || raw === '') return undefined;
+  const mode = PROFILE_MODES.find((candidate) => candidate === raw);
+  if (mode === undefined) {
+    throw new Error(`BENCH_PROFILE must be one of ${PROFILE_MODES.join(', ')}, got "${raw}"`);
+  }
+  return mode;
 }
 
 interface CryptoResult extends CryptoCase {
@@ -98,7 +116,7 @@ async function measureCrypto(): Promise<CryptoResult[]> {
   const results: CryptoResult[] = [];
   for (const cryptoCase of await createCryptoCases()) {
     const label = `${cryptoCase.alg} ${cryptoCase.op} (${cryptoCase.implementation})`;
-    results.push({ ...cryptoCase, result: await measure(label, cryptoCase.run, 1) });
+    results.push({ ...cryptoCase, result: await measure(timing, label, cryptoCase.run, 1) });
   }
   return results;
 }
@@ -156,136 +174,198 @@ function printCrypto(crypto: readonly CryptoResult[]): void {
   );
 }
 
+/** The figures of one in-flight count, all measured back to back. */
+interface Round {
+  readonly inFlight: number;
+  readonly echo: Measured;
+  readonly vend: Measured;
+  readonly validate: Measured;
+  readonly directRotate: Measured;
+  readonly rotate: Measured;
+  readonly refresh: Measured;
+}
+
 async function measureServers(crypto: readonly CryptoResult[]): Promise<void> {
-  const realm = await writeStandardRealm();
-  const servers: ChildServer[] = [];
+  const stack = await startStack({ root: ROOT });
+  const { realm } = stack;
+  // One long-lived channel per server, as tessera's own clients keep them.
+  const echoClient = new EchoServiceClient(
+    `127.0.0.1:${stack.echo.port}`,
+    credentials.createInsecure(),
+    createChannelOptions(),
+  );
+  const issuerClient = new issuerV1.IssuerServiceClient(
+    `127.0.0.1:${stack.issuer.port}`,
+    credentials.createInsecure(),
+    createChannelOptions(),
+  );
+  const sessionClient = new sessionV1.SessionServiceClient(
+    `127.0.0.1:${stack.session.port}`,
+    credentials.createInsecure(),
+    createChannelOptions(),
+  );
+  let closeDirect = async () => {};
   try {
-    const echoServer = await startChildServer(
-      'echo server',
-      ['--import', 'tsx', 'test/bench/echo-server.ts'],
-      { cwd: ROOT },
+    const echo: Operation = () =>
+      unaryCall(echoClient.echo.bind(echoClient), ECHO_PAYLOAD, { deadlineMs: DEADLINE_MS });
+    const vendRequest: issuerV1.VendRequest = {
+      tenantId: realm.tenantA,
+      claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
+      keyId: '',
+      timeToLiveSeconds: 0,
+    };
+    const vend = () =>
+      unaryCall(issuerClient.vend.bind(issuerClient), vendRequest, {
+        deadlineMs: DEADLINE_MS,
+        metadata: credentialsMetadata(realm.keys.admin),
+      });
+    const tokens = await Promise.all(
+      Array.from({ length: TOKEN_POOL_SIZE }, async () => (await vend()).token),
     );
-    servers.push(echoServer);
-    const issuer = await startChildServer('issuer', ['services/issuer/dist/main.js'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TESSERA_CONFIG: realm.realmFile,
-        ISSUER_ADDRESS: '127.0.0.1:0',
-        ISSUER_METRICS_ADDRESS: '',
-        // The production default: per-call lines are debug, so none are written.
-        LOG_LEVEL: 'info',
-      },
-    });
-    servers.push(issuer);
-
-    // One long-lived channel per server, as tessera's own clients keep them.
-    const echoClient = new EchoServiceClient(
-      `127.0.0.1:${echoServer.port}`,
-      credentials.createInsecure(),
-      createChannelOptions(),
-    );
-    const issuerClient = new issuerV1.IssuerServiceClient(
-      `127.0.0.1:${issuer.port}`,
-      credentials.createInsecure(),
-      createChannelOptions(),
-    );
-    try {
-      const echo: Operation = () =>
-        unaryCall(echoClient.echo.bind(echoClient), ECHO_PAYLOAD, { deadlineMs: DEADLINE_MS });
-      const vendRequest: issuerV1.VendRequest = {
-        tenantId: realm.tenantA,
-        claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
-        keyId: '',
-        timeToLiveSeconds: 0,
-      };
-      const vend = () =>
-        unaryCall(issuerClient.vend.bind(issuerClient), vendRequest, {
-          deadlineMs: DEADLINE_MS,
-          metadata: credentialsMetadata(realm.keys.admin),
-        });
-      const tokens = await Promise.all(
-        Array.from({ length: TOKEN_POOL_SIZE }, async () => (await vend()).token),
+    // The ratios below compare with ES256 crypto; tenant A must really sign with ES256.
+    const alg = headerAlg(tokens[0] ?? '');
+    if (alg !== 'ES256') throw new Error(`tenant A signs with ${alg}, expected ES256`);
+    let nextToken = 0;
+    const validate = async () => {
+      const token = tokens[nextToken++ % tokens.length] ?? '';
+      const response = await unaryCall(
+        issuerClient.validate.bind(issuerClient),
+        { tenantId: realm.tenantA, token, audience: '' },
+        { deadlineMs: DEADLINE_MS, metadata: credentialsMetadata(realm.keys.admin) },
       );
-      // The ratios below compare with ES256 crypto; tenant A must really sign with ES256.
-      const alg = headerAlg(tokens[0] ?? '');
-      if (alg !== 'ES256') throw new Error(`tenant A signs with ${alg}, expected ES256`);
-      let nextToken = 0;
-      const validate = async () => {
-        const token = tokens[nextToken++ % tokens.length] ?? '';
-        const response = await unaryCall(
-          issuerClient.validate.bind(issuerClient),
-          { tenantId: realm.tenantA, token, audience: '' },
-          { deadlineMs: DEADLINE_MS, metadata: credentialsMetadata(realm.keys.admin) },
-        );
-        if (!response.valid) throw new Error(`Validate refused a fresh token (${response.reason})`);
-      };
+      if (!response.valid) throw new Error(`Validate refused a fresh token (${response.reason})`);
+    };
 
-      const sign = fastestRaw(crypto, 'ES256', 'sign');
-      const verify = fastestRaw(crypto, 'ES256', 'verify');
-      const rows: string[][] = [];
-      for (const inFlight of IN_FLIGHT) {
-        const echoed = await measure('gRPC echo', echo, inFlight, echoServer);
-        const vended = await measure('Vend ES256', vend, inFlight, issuer);
-        const validated = await measure('Validate ES256', validate, inFlight, issuer);
-        rows.push(
-          grpcRow('gRPC echo', echoed),
-          grpcRow('Vend', vended, limitOf(echoed, sign.result)),
-          grpcRow('Validate', validated, limitOf(echoed, verify.result)),
-        );
-      }
-      printServers(rows, sign, verify);
-    } finally {
-      echoClient.close();
-      issuerClient.close();
+    const chains = { realm, clients: Math.max(...IN_FLIGHT), deadlineMs: DEADLINE_MS };
+    const direct = await startDirectChains({
+      ...chains,
+      redisUrl: stack.redis.url,
+      pepper: stack.pepper,
+    });
+    closeDirect = direct.close;
+    const sessionChains = await startSessionChains({
+      ...chains,
+      client: sessionClient,
+      apiKey: stack.sessionApiKey,
+    });
+    const issuerChains = await startIssuerChains({
+      ...chains,
+      client: issuerClient,
+      apiKey: realm.keys.admin,
+      directory: sessionClient,
+      directoryApiKey: stack.sessionApiKey,
+    });
+
+    const watch = {
+      echo: { name: 'echo', pid: stack.echo.pid },
+      issuer: { name: 'issuer', pid: stack.issuer.pid },
+      session: { name: 'session', pid: stack.session.pid },
+      redis: { name: 'redis', pid: stack.redis.pid },
+    } satisfies Record<string, Watched>;
+    const rounds: Round[] = [];
+    for (const inFlight of IN_FLIGHT) {
+      // Back to back, so every ratio's limit is measured under the same load from elsewhere.
+      rounds.push({
+        inFlight,
+        echo: await measure(timing, 'gRPC echo', echo, inFlight, [watch.echo]),
+        vend: await measure(timing, 'Vend ES256', vend, inFlight, [watch.issuer]),
+        validate: await measure(timing, 'Validate ES256', validate, inFlight, [watch.issuer]),
+        directRotate: await measure(timing, 'Lua rotate via ioredis', direct.rotate, inFlight, [
+          watch.redis,
+        ]),
+        rotate: await measure(timing, 'session Rotate', sessionChains.rotate, inFlight, [
+          watch.session,
+          watch.redis,
+        ]),
+        refresh: await measure(timing, 'issuer Refresh', issuerChains.rotate, inFlight, [
+          watch.issuer,
+          watch.session,
+          watch.redis,
+        ]),
+      });
     }
+    const sign = fastestRaw(crypto, 'ES256', 'sign');
+    const verify = fastestRaw(crypto, 'ES256', 'verify');
+    printServers(rounds, sign, verify);
+    printRotation(rounds);
+    printRefresh(rounds, sign);
+
+    const rest = await createRestWorkloads({
+      stack,
+      issuerClient,
+      sessionClient,
+      deadlineMs: DEADLINE_MS,
+    });
+    const restRounds = await measureRest(rest, stack, timing, IN_FLIGHT);
+    printRest(
+      restRounds,
+      {
+        sign: { label: sign.implementation, result: sign.result },
+        verify: { label: verify.implementation, result: verify.result },
+        grpcAt: (inFlight) => rounds.find((round) => round.inFlight === inFlight),
+      },
+      rest,
+    );
     printMemory([
-      ['issuer', issuer.pid],
-      ['echo server (under tsx)', echoServer.pid],
+      ['gateway', stack.gateway.pid],
+      ['issuer', stack.issuer.pid],
+      ['session', stack.session.pid],
+      ['redis-server', stack.redis.pid],
+      ['echo server (under tsx)', stack.echo.pid],
+      ['HTTP echo server (under tsx)', stack.httpEcho.pid],
       ['bench (load generator)', process.pid],
     ]);
   } finally {
-    for (const server of servers.reverse()) await server.stop();
-    realm.cleanup();
+    echoClient.close();
+    issuerClient.close();
+    sessionClient.close();
+    await closeDirect();
+    await stack.stop();
   }
 }
 
-/** 1 / (echo cost + crypto cost), each cost being 1 / its throughput. */
-function limitOf(echo: LoadResult, crypto: LoadResult): number {
-  return 1 / (1 / echo.opsPerSecond + 1 / crypto.opsPerSecond);
+function cpuOf(measured: Measured, name: string): string {
+  return formatMicros(measured.cpuUsPerCallOf.get(name));
 }
 
-function grpcRow(name: string, measured: Measured, limit?: number): string[] {
+function ratioCells(measured: Measured, limit: number | undefined): string[] {
   const ratio = limit === undefined ? undefined : measured.opsPerSecond / limit;
+  return [
+    limit === undefined ? NONE : formatRate(limit),
+    formatRatio(ratio),
+    limit === undefined ? NONE : `≥ ${formatRatio(TARGET)}`,
+    ratio === undefined ? NONE : ratio >= TARGET ? 'yes' : 'NO',
+  ];
+}
+
+function throughputCells(name: string, measured: Measured): string[] {
   return [
     name,
     String(measured.inFlight),
     formatRate(measured.opsPerSecond),
     formatMicros(measured.p50Us),
     formatMicros(measured.p99Us),
-    limit === undefined ? NONE : formatRate(limit),
-    formatRatio(ratio),
-    limit === undefined ? NONE : `≥ ${formatRatio(TARGET)}`,
-    ratio === undefined ? NONE : ratio >= TARGET ? 'yes' : 'NO',
-    formatMicros(measured.serverCpuUsPerCall),
-    formatMicros(measured.cpuUsPerCall),
   ];
 }
 
-function printServers(rows: readonly string[][], sign: CryptoResult, verify: CryptoResult): void {
+function printServers(rounds: readonly Round[], sign: CryptoResult, verify: CryptoResult): void {
   console.log('## gRPC (servers in their own processes, load from this one)\n');
+  const row = (name: string, measured: Measured, server: string, limit?: number) => [
+    ...throughputCells(name, measured),
+    ...ratioCells(measured, limit),
+    cpuOf(measured, server),
+    formatMicros(measured.cpuUsPerCall),
+  ];
+  const rows = rounds.flatMap((round) => [
+    row('gRPC echo', round.echo, 'echo'),
+    row('Vend', round.vend, 'issuer', serialLimit(round.echo, sign.result)),
+    row('Validate', round.validate, 'issuer', serialLimit(round.echo, verify.result)),
+  ]);
   console.log(
     renderTable(
       [
-        { header: 'call' },
-        { header: 'in flight', numeric: true },
-        { header: 'ops/s', numeric: true },
-        { header: 'p50', numeric: true },
-        { header: 'p99', numeric: true },
-        { header: 'limit ops/s', numeric: true },
-        { header: 'ratio', numeric: true },
-        { header: 'target', numeric: true },
-        { header: 'met' },
+        ...THROUGHPUT_COLUMNS,
+        ...RATIO_COLUMNS,
         { header: 'server CPU/call', numeric: true },
         { header: 'bench CPU/call', numeric: true },
       ],
@@ -300,6 +380,83 @@ function printServers(rows: readonly string[][], sign: CryptoResult, verify: Cry
       'costs are 1 / throughput at the same in-flight count; Validate cycles through ' +
       `${TOKEN_POOL_SIZE} distinct tokens.\n` +
       'When bench CPU/call is the larger CPU figure, the load generator, not the server, set the pace.\n',
+  );
+}
+
+function printRotation(rounds: readonly Round[]): void {
+  console.log('## Refresh-token rotation (OneTimeUse, one chain per virtual client)\n');
+  const rows = rounds.flatMap((round) => [
+    [
+      ...throughputCells('Lua rotate via ioredis', round.directRotate),
+      ...ratioCells(round.directRotate, undefined),
+      NONE,
+      cpuOf(round.directRotate, 'redis'),
+      formatMicros(round.directRotate.cpuUsPerCall),
+    ],
+    [
+      ...throughputCells('session Rotate', round.rotate),
+      ...ratioCells(round.rotate, serialLimit(round.echo, round.directRotate)),
+      cpuOf(round.rotate, 'session'),
+      cpuOf(round.rotate, 'redis'),
+      formatMicros(round.rotate.cpuUsPerCall),
+    ],
+  ]);
+  console.log(
+    renderTable(
+      [
+        ...THROUGHPUT_COLUMNS,
+        ...RATIO_COLUMNS,
+        { header: 'session CPU/call', numeric: true },
+        { header: 'redis CPU/call', numeric: true },
+        { header: 'bench CPU/call', numeric: true },
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    '\nLua rotate via ioredis: RedisRefreshTokenStore.rotate in this process (token parse, three\n' +
+      "HMACs, the script by EVALSHA, the reply's decoding) on the session service's client settings;\n" +
+      'its bench CPU/call is what the session service spends on Redis work per Rotate.\n' +
+      'limit of Rotate = 1 / (gRPC echo cost + Lua rotate cost) at the same in-flight count.\n',
+  );
+}
+
+function printRefresh(rounds: readonly Round[], sign: CryptoResult): void {
+  console.log('## Refresh through issuer → session → Redis\n');
+  const rows = rounds.map((round) => {
+    const { refresh } = round;
+    // Two gRPC hops, one rotation, one signature: what the chain would cost with no code of
+    // its own, for orientation only (the processes share two cores, so costs overlap).
+    const ceiling = serialLimit(round.echo, round.echo, round.directRotate, sign.result);
+    return [
+      ...throughputCells('issuer Refresh', refresh),
+      formatRate(ceiling),
+      formatRatio(refresh.opsPerSecond / ceiling),
+      cpuOf(refresh, 'issuer'),
+      cpuOf(refresh, 'session'),
+      cpuOf(refresh, 'redis'),
+      formatMicros(refresh.cpuUsPerCall),
+    ];
+  });
+  console.log(
+    renderTable(
+      [
+        ...THROUGHPUT_COLUMNS,
+        { header: 'ceiling ops/s', numeric: true },
+        { header: 'vs ceiling', numeric: true },
+        { header: 'issuer CPU/call', numeric: true },
+        { header: 'session CPU/call', numeric: true },
+        { header: 'redis CPU/call', numeric: true },
+        { header: 'bench CPU/call', numeric: true },
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    `\nThe chain without its REST hop; DESIGN §9's target (≥ ${formatRate(REFRESH_TARGET)} refreshes/s) is for the\n` +
+      'whole chain, gateway → issuer → session → Redis, and is judged in the REST table below.\n' +
+      'ceiling = 1 / (2 × gRPC echo cost + Lua rotate cost + ES256 sign cost), for orientation.\n' +
+      'Each Refresh rotates the virtual client’s own OneTimeUse token and signs an access token.\n',
   );
 }
 

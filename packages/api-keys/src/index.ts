@@ -15,9 +15,28 @@ import { readCredentials } from '@tessera/grpc-runtime';
 export function findPresentedApiKey(realm: Realm, metadata: Metadata): ApiKey | undefined {
   const { apiKey } = readCredentials(metadata);
   if (apiKey === undefined) return undefined;
-  const key = realm.apiKeysByHash.get(hashApiKey(apiKey));
-  if (key === undefined) throw new TesseraError('UNAUTHENTICATED', 'unknown API key');
+  const known = knownKeys(realm);
+  let key = known.get(apiKey);
+  if (key === undefined) {
+    key = realm.apiKeysByHash.get(hashApiKey(apiKey));
+    if (key === undefined) throw new TesseraError('UNAUTHENTICATED', 'unknown API key');
+    // Only keys of the realm are remembered, so the map is bounded by the realm's size and
+    // a flood of made-up keys cannot grow it.
+    known.set(apiKey, key);
+  }
   return key;
+}
+
+/** Presented keys already matched against a realm, so each is hashed once per realm. */
+const KNOWN_KEYS = new WeakMap<Realm, Map<string, ApiKey>>();
+
+function knownKeys(realm: Realm): Map<string, ApiKey> {
+  let known = KNOWN_KEYS.get(realm);
+  if (known === undefined) {
+    known = new Map();
+    KNOWN_KEYS.set(realm, known);
+  }
+  return known;
 }
 
 /**

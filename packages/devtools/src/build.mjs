@@ -14,6 +14,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const ENTRY_POINTS = [
   ['services/issuer/src/main.ts', 'services/issuer/dist', 'main.js'],
   ['services/session/src/main.ts', 'services/session/dist', 'main.js'],
+  ['services/gateway/src/main.ts', 'services/gateway/dist', 'main.js'],
   ['packages/cli/src/tessera.ts', 'packages/cli/dist', 'tessera.js'],
 ];
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
 import { type CallContext, type CallKind, LazyCallValues } from './call-context.js';
 import { runtimeStatusError } from './error-mapping.js';
 import type { CallPipeline } from './pipeline.js';
@@ -63,6 +64,9 @@ export function openCall(
   if (call.cancelled) onCancelled();
   if (watchShutdown && pipeline.shutdownSignal.aborted) onShutdown();
 
+  // The child logger is made on first use only: binding values pass through pino's redaction,
+  // which costs more than the rest of a fast call, and most successful calls never log.
+  let log: Logger | undefined;
   const ctx: CallContext = {
     method,
     kind,
@@ -71,7 +75,10 @@ export function openCall(
     deadline,
     signal: controller.signal,
     requestId,
-    log: pipeline.logger.child({ rpc: method, requestId }),
+    get log() {
+      log ??= pipeline.logger.child({ rpc: method, requestId });
+      return log;
+    },
     values: new LazyCallValues(),
   };
   return {

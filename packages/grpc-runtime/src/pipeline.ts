@@ -50,7 +50,7 @@ export function createCallPipeline(options: CallPipelineOptions): CallPipeline {
     interceptors: [
       shutdownGate(shutdownSignal),
       deadlineGuard(clock),
-      callLogging(),
+      callLogging(options.logger),
       callMetrics(options.registry ?? defaultRegistry),
       mapErrors(),
       ...(options.interceptors ?? []),

@@ -57,3 +57,23 @@ export async function waitUntilServing(
     client.close();
   }
 }
+
+/** Resolves once `url` answers 200, or rejects when the process died or after `timeoutMs`. */
+export async function waitUntilHttpReady(
+  url: string,
+  options: { name: string; timeoutMs: number; exited: () => boolean },
+): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (options.exited())
+      throw new Error(`the ${options.name} exited during start-up (see its log above)`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(500) })
+      .then((response) => response.status === 200)
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() - started > options.timeoutMs) {
+      throw new Error(`the ${options.name} was not ready at ${url} within ${options.timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

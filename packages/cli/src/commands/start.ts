@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDevRealm, loadRealmFile } from '@tessera/config';
 import { type Command, Option } from 'commander';
 import { redisServerAvailable, startDevRedis } from './dev-redis.js';
-import { waitUntilServing } from './health-wait.js';
+import { waitUntilHttpReady, waitUntilServing } from './health-wait.js';
 
 // The bundled CLI lives in packages/cli/dist; the services' bundles sit beside it in the tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -20,6 +20,7 @@ interface StartOptions {
   issuerMetricsAddress: string;
   sessionAddress: string;
   sessionMetricsAddress: string;
+  gatewayAddress: string;
   redisUrl?: string;
   logLevel: string;
 }
@@ -85,6 +86,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       new Option('--session-metrics-address <host:port>', 'session /metrics')
         .env('SESSION_METRICS_ADDRESS')
         .default('127.0.0.1:9465'),
+    )
+    .addOption(
+      new Option('--gateway-address <host:port>', 'REST gateway address')
+        .env('GATEWAY_ADDRESS')
+        .default('127.0.0.1:8080'),
     )
     .addOption(
       new Option(
@@ -178,6 +184,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       for (const [name, address] of [
         ['session', options.sessionAddress],
         ['issuer', options.issuerAddress],
+        ['gateway', options.gatewayAddress],
       ] as const) {
         await assertAddressFree(address, `the ${name} address`);
       }
@@ -227,6 +234,28 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         exited: exited(issuer),
       });
 
+      const gateway = spawn(
+        process.execPath,
+        ['--enable-source-maps', resolve(ROOT, 'services/gateway/dist/main.js')],
+        {
+          stdio: 'inherit',
+          detached: true,
+          env: {
+            ...serviceEnv,
+            GATEWAY_ADDRESS: options.gatewayAddress,
+            ISSUER_ADDRESS: options.issuerAddress,
+            SESSION_ADDRESS: options.sessionAddress,
+            GATEWAY_API_KEY: apiKey,
+          },
+        },
+      );
+      watch('gateway', gateway);
+      await waitUntilHttpReady(`http://${options.gatewayAddress}/readyz`, {
+        name: 'gateway',
+        timeoutMs: READY_TIMEOUT_MS,
+        exited: exited(gateway),
+      });
+
       const tenant = loadRealmFile(realmFile).document.tenants[0];
       const keyHeader = options.config ? '' : `-H 'authorization: ${apiKey}' `;
       out('');
@@ -236,6 +265,9 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         `  issuer gRPC   ${options.issuerAddress}   (reflection on: grpcurl -plaintext ${options.issuerAddress} list)`,
       );
       out(`  session gRPC  ${options.sessionAddress}`);
+      out(
+        `  REST gateway  http://${options.gatewayAddress}   (routes: http://${options.gatewayAddress}/openapi.json)`,
+      );
       out(`  session store ${store}`);
       out(
         `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics`,
@@ -243,7 +275,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       if (tenant) out(`  tenant        ${tenant.name} ${tenant.id}  iss=${tenant.issuer}`);
       if (!options.config) out(`  dev API key   ${apiKey}`);
       out('');
-      out('Vend a token:');
+      out('Vend a token (REST, FusionAuth API):');
+      out(
+        `  curl -s -X POST http://${options.gatewayAddress}/api/jwt/vend -H 'Authorization: ${options.config ? '<your API key>' : apiKey}' -H 'Content-Type: application/json' -d '{"claims":{"sub":"me"}}'`,
+      );
+      out('Vend a token (gRPC):');
       out(
         `  grpcurl -plaintext ${keyHeader}-d '{"claims_json":"{\\"sub\\":\\"me\\"}"}' ${options.issuerAddress} tessera.issuer.v1.IssuerService/Vend`,
       );

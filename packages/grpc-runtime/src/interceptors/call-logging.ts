@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { status as Status } from '@grpc/grpc-js';
 import type { ErrorCode } from '@tessera/errors';
-import type { Level } from 'pino';
+import type { Level, Logger } from 'pino';
 import type { CallContext } from '../call-context.js';
 import type { Interceptor } from '../interceptor.js';
 import { RpcStatusError, statusCodeOf } from '../rpc-status-error.js';
@@ -20,29 +20,31 @@ const SERVER_FAULTS: ReadonlySet<Status> = new Set([
  * can retry, error for internal ones. Metadata values are never logged: they carry
  * credentials.
  */
-export function callLogging(): Interceptor {
+export function callLogging(root: Logger): Interceptor {
   return async (request, ctx, next) => {
     const started = performance.now();
     try {
       const response = await next(request, ctx);
-      writeLine(ctx, Status.OK, undefined, started);
+      writeLine(root, ctx, Status.OK, undefined, started);
       return response;
     } catch (error) {
       const reason = error instanceof RpcStatusError ? error.reason : undefined;
-      writeLine(ctx, statusCodeOf(error), reason, started);
+      writeLine(root, ctx, statusCodeOf(error), reason, started);
       throw error;
     }
   };
 }
 
 function writeLine(
+  root: Logger,
   ctx: CallContext,
   code: Status,
   reason: ErrorCode | undefined,
   started: number,
 ): void {
   const level = levelFor(code, reason);
-  if (!ctx.log.isLevelEnabled(level)) return;
+  // Asked of the root logger, so a call that logs nothing never makes its child logger.
+  if (!root.isLevelEnabled(level)) return;
   const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
   ctx.log[level](
     { code: Status[code], duration_ms: durationMs, peer: ctx.peer, ...(reason ? { reason } : {}) },

@@ -1,7 +1,7 @@
 import { findPresentedApiKey, keyAllows } from '@tessera/api-keys';
-import type { RealmSource } from '@tessera/config';
+import type { ApiKey, RealmSource } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
-import type { Interceptor } from '@tessera/grpc-runtime';
+import { CallKey, type Interceptor } from '@tessera/grpc-runtime';
 
 /**
  * The FusionAuth endpoint each RPC serves, so a key limited with FusionAuth's vocabulary
@@ -12,6 +12,9 @@ const HTTP_EQUIVALENTS: Readonly<Record<string, { path: string; method: string }
   ListByUser: { path: '/api/jwt/refresh', method: 'GET' },
   Revoke: { path: '/api/jwt/refresh', method: 'DELETE' },
 };
+
+/** The API key that authenticated the call (its tenant lock binds every request). */
+export const CALLER_KEY = new CallKey<ApiKey>('session caller key');
 
 /**
  * Every session RPC needs an API key of the realm that may call it (its gRPC method with
@@ -34,6 +37,7 @@ export function sessionAuthentication(realm: RealmSource): Interceptor {
         `the API key may not call ${ctx.method.slice(1)}`,
       );
     }
+    ctx.values.set(CALLER_KEY, key);
     return next(request, ctx);
   };
 }

@@ -2,13 +2,14 @@ import type { Clock } from '@tessera/clock';
 import type { Realm } from '@tessera/config';
 import type { sessionV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
-import type { AsyncServiceHandlers } from '@tessera/grpc-runtime';
+import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
 import { revocationOf } from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
 import type { Directory, UserSelector } from '../store/directory.js';
 import type { RevocationLog } from '../store/revocation-log.js';
 import type { RefreshTokenStore, RevokeSelector } from '../store/session-store.js';
+import { CALLER_KEY } from './authentication.js';
 import {
   deviceFromProto,
   jsonObjectField,
@@ -38,14 +39,35 @@ type Handlers = AsyncServiceHandlers<typeof sessionV1.SessionServiceService>;
 
 const MAX_TOKEN_LENGTH = 512;
 
-function requireTenant(realm: Realm, tenantId: string): string {
-  if (tenantId === '') throw invalidArgument('tenant_id', 'tenant_id is required');
-  if (!realm.tenants.has(tenantId)) {
-    throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${tenantId}`, {
+/**
+ * The tenant a request is about, as the issuer resolves it: the request's tenant, else the
+ * tenant the caller's key is locked to, else the only tenant. A tenant-locked key never acts
+ * on another tenant.
+ */
+function requireTenant(realm: Realm, tenantId: string, ctx: CallContext): string {
+  const lockedTo = ctx.values.get(CALLER_KEY)?.tenantId;
+  if (tenantId !== '' && lockedTo !== undefined && tenantId !== lockedTo) {
+    throw new TesseraError('PERMISSION_DENIED', 'the API key is locked to another tenant', {
       field: 'tenant_id',
     });
   }
-  return tenantId;
+  const resolved =
+    tenantId || lockedTo || (realm.tenants.size === 1 ? [...realm.tenants.keys()][0] : undefined);
+  if (resolved === undefined) {
+    throw new TesseraError(
+      'TENANT_ID_REQUIRED',
+      'a tenant id is required: several tenants are configured',
+      {
+        field: 'tenant_id',
+      },
+    );
+  }
+  if (!realm.tenants.has(resolved)) {
+    throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${resolved}`, {
+      field: 'tenant_id',
+    });
+  }
+  return resolved;
 }
 
 function requireText(value: string, field: string, max = 256): string {
@@ -95,9 +117,9 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
   };
 
   return {
-    async create(request) {
+    async create(request, ctx) {
       const realm = deps.realm();
-      const tenantId = requireTenant(realm, request.tenantId);
+      const tenantId = requireTenant(realm, request.tenantId, ctx);
       const application = realm.applications.get(request.applicationId);
       if (application === undefined || application.tenantId !== tenantId) {
         throw new TesseraError(
@@ -129,7 +151,9 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         token: requireText(request.refreshToken, 'refresh_token', MAX_TOKEN_LENGTH),
         presenter: presenterFromProto(request.presenter),
         requestId: request.requestId.slice(0, 128),
-        ...(request.tenantId ? { tenantId: request.tenantId } : {}),
+        ...(request.tenantId || ctx.values.get(CALLER_KEY)?.tenantId
+          ? { tenantId: requireTenant(deps.realm(), request.tenantId, ctx) }
+          : {}),
       });
       if (outcome.ok) {
         metrics.rotations.inc({ outcome: outcome.rotated ? 'rotated' : 'reused-allowed' });
@@ -164,8 +188,12 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       });
     },
 
-    async get(request) {
-      const tenantId = request.tenantId || undefined;
+    async get(request, ctx) {
+      const lockedTo = ctx.values.get(CALLER_KEY)?.tenantId;
+      const tenantId =
+        request.tenantId || lockedTo
+          ? requireTenant(deps.realm(), request.tenantId, ctx)
+          : undefined;
       if ((request.id === '') === (request.token === '')) {
         throw invalidArgument('id', 'give exactly one of id and token');
       }
@@ -181,8 +209,8 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       return { record: recordToProto(record) };
     },
 
-    async listByUser(request) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId);
+    async listByUser(request, ctx) {
+      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
       const records = await tokens.listByUser(
         tenantId,
         requireText(request.userId, 'user_id'),
@@ -191,8 +219,8 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       return { records: records.map(recordToProto) };
     },
 
-    async revoke(request) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId);
+    async revoke(request, ctx) {
+      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
       const selector = selectorFromProto(request.selector);
       if (request.ownerUserId !== '') {
         if (selector.kind !== 'id' && selector.kind !== 'token') {
@@ -270,13 +298,13 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       }
     },
 
-    async upsertUser(request) {
+    async upsertUser(request, ctx) {
       const input = request.user;
       if (input === undefined) throw invalidArgument('user', 'user is required');
       const realm = deps.realm();
       const user = await directory.upsertUser({
         id: requireText(input.id, 'user.id'),
-        tenantId: requireTenant(realm, input.tenantId),
+        tenantId: requireTenant(realm, input.tenantId, ctx),
         email: input.email,
         username: input.username,
         verified: input.verified,
@@ -291,8 +319,8 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       return { user: userToProto(user) };
     },
 
-    async getUser(request) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId);
+    async getUser(request, ctx) {
+      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
       let selector: UserSelector;
       switch (request.selector?.$case) {
         case 'id':
@@ -313,8 +341,8 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       return { user: userToProto(user) };
     },
 
-    async upsertRegistration(request) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId);
+    async upsertRegistration(request, ctx) {
+      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
       const input = request.registration;
       if (input === undefined) throw invalidArgument('registration', 'registration is required');
       const registration = await directory.upsertRegistration(tenantId, {

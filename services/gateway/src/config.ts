@@ -1,0 +1,40 @@
+import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { z } from 'zod';
+
+/** The gateway's environment, read once; a bad value fails start naming the variable. */
+const gatewayEnvSchema = z.object({
+  /** The realm file: the gateway reads only what shapes HTTP (header names, limits, issuers). */
+  TESSERA_CONFIG: z.string().min(1, 'TESSERA_CONFIG must name the realm file'),
+  GATEWAY_ADDRESS: listenAddress.default('0.0.0.0:8080'),
+  ISSUER_ADDRESS: listenAddress.default('127.0.0.1:50051'),
+  SESSION_ADDRESS: listenAddress.default('127.0.0.1:50052'),
+  /**
+   * The gateway's own API key, for what has no caller key to forward: anonymous routes
+   * (refresh, reconcile), JWT-authenticated ones (issue, revoke by JWT) and the key and
+   * revocation streams. Caller keys are always forwarded as they are.
+   */
+  GATEWAY_API_KEY: z
+    .string()
+    .min(1, 'GATEWAY_API_KEY is required: an API key of the realm for the gateway itself'),
+  /** The external base URL (for discovery documents); by default taken from each request's Host. */
+  GATEWAY_PUBLIC_URL: z.union([z.url(), z.literal('')]).default(''),
+  GATEWAY_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Budget of each gRPC call a request makes. */
+  GRPC_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
+  LOG_LEVEL: logLevel.default('info'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  CONFIG_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+});
+
+/** The gateway's parsed environment. */
+export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
+
+/** Parses the gateway's environment. */
+export function readGatewayEnv(env: Readonly<Record<string, string | undefined>>): GatewayEnv {
+  return parseEnv(gatewayEnvSchema, env);
+}

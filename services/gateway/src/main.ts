@@ -1,0 +1,100 @@
+import { credentials } from '@grpc/grpc-js';
+import { systemClock } from '@tessera/clock';
+import { RealmSource } from '@tessera/config';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
+import {
+  collectProcessMetrics,
+  createChannelOptions,
+  credentialsMetadata,
+} from '@tessera/grpc-runtime';
+import { createLocalValidator } from '@tessera/local-validation';
+import { createLogger } from '@tessera/logger';
+import { Registry } from 'prom-client';
+import { buildGateway } from './app.js';
+import { backendsServing } from './backend-health.js';
+import { readGatewayEnv } from './config.js';
+import { createGatewayContext } from './gateway-context.js';
+
+// Composition root of the gateway process: environment → backends → local validator → HTTP.
+const bootLogger = createLogger({ service: 'gateway' });
+try {
+  const env = readGatewayEnv(process.env);
+  const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+  const realm = new RealmSource(env.TESSERA_CONFIG, logger);
+  const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
+  const channel = createChannelOptions();
+  const issuer = new issuerV1.IssuerServiceClient(
+    env.ISSUER_ADDRESS,
+    credentials.createInsecure(),
+    channel,
+  );
+  const session = new sessionV1.SessionServiceClient(
+    env.SESSION_ADDRESS,
+    credentials.createInsecure(),
+    channel,
+  );
+  const validator = createLocalValidator({
+    issuer,
+    session,
+    metadata: () => credentialsMetadata(env.GATEWAY_API_KEY),
+    clock: systemClock,
+    logger,
+    maxTokenLength: realm.current.document.limits.maxTokenLength,
+  });
+  const registry = new Registry();
+  collectProcessMetrics(registry);
+  let validatorReady = false;
+  void validator.ready.then(() => {
+    validatorReady = true;
+  });
+  let closing = false;
+  const app = await buildGateway({
+    context: createGatewayContext({
+      issuer,
+      session,
+      validator,
+      realm: () => realm.current,
+      clock: systemClock,
+      deadlineMs: env.GRPC_DEADLINE_MS,
+      serviceApiKey: env.GATEWAY_API_KEY,
+      publicUrl: env.GATEWAY_PUBLIC_URL,
+    }),
+    logger,
+    registry,
+    bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+    ready: async () =>
+      !closing && validatorReady && (await backendsServing([issuer, session], 1000)),
+  });
+  const host = env.GATEWAY_ADDRESS.slice(0, env.GATEWAY_ADDRESS.lastIndexOf(':'));
+  const port = Number(env.GATEWAY_ADDRESS.slice(env.GATEWAY_ADDRESS.lastIndexOf(':') + 1));
+  const address = await app.listen({ host, port });
+  logger.info({ address }, 'gateway listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: closing connections now');
+      app.server.closeAllConnections();
+      return;
+    }
+    stopping = true;
+    closing = true;
+    logger.info({ signal }, 'signal received: shutting down');
+    const force = setTimeout(() => app.server.closeAllConnections(), env.SHUTDOWN_GRACE_MS);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(force);
+      stopWatching();
+      validator.stop();
+      issuer.close();
+      session.close();
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+} catch (error) {
+  bootLogger.fatal({ err: error }, 'gateway failed to start');
+  process.exitCode = 1;
+}
