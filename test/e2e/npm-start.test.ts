@@ -44,7 +44,7 @@ interface RunningStack {
 async function startStack(): Promise<RunningStack> {
   const issuerPort = await freePort();
   const metricsPort = await freePort();
-  const otherPorts = [await freePort(), await freePort()];
+  const otherPorts = [await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${issuerPort}`;
   const cli = processes.start(
     bundles.cli,
@@ -62,6 +62,7 @@ async function startStack(): Promise<RunningStack> {
       env: {
         SESSION_ADDRESS: `127.0.0.1:${otherPorts[0]}`,
         SESSION_METRICS_ADDRESS: `127.0.0.1:${otherPorts[1]}`,
+        GATEWAY_ADDRESS: `127.0.0.1:${otherPorts[2]}`,
       },
     },
   );
@@ -130,6 +131,22 @@ describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, 
     const checked = await validate(stack, firstToken);
     expect(checked.code).toBe(0);
     expect(JSON.parse(checked.stdout)).toMatchObject({ valid: true, claims: { sub: 'first-run' } });
+
+    // The REST gateway it printed answers the FusionAuth API with the printed key.
+    const gateway = `http://127.0.0.1:${stack.otherPorts[2]}`;
+    expect(stack.summary).toContain(gateway);
+    const vended = await fetch(`${gateway}/api/jwt/vend`, {
+      method: 'POST',
+      headers: { authorization: stack.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ claims: { sub: 'over-rest' } }),
+    });
+    expect(vended.status).toBe(200);
+    const { token } = (await vended.json()) as { token: string };
+    const validated = await fetch(`${gateway}/api/jwt/validate`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(validated.status).toBe(200);
+    expect(await validated.json()).toMatchObject({ jwt: { sub: 'over-rest' } });
 
     await stopStack(stack, 'ctrl-c');
   });

@@ -198,25 +198,29 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
       });
 
       it('holds a tenant-locked key to its tenant', async () => {
-      const denied = await s.fail(
-        s.sessionClient,
-        'listByUser',
-        { userId: 'anyone', applicationId: '', tenantId: s.realm.tenantA },
-        s.realm.keys.lockedToB,
-      );
-      expect(denied).toMatchObject({ code: status.PERMISSION_DENIED, field: 'tenant_id' });
-      const implied = await s.call<sessionV1.ListByUserRequest, sessionV1.ListByUserResponse>(
-        s.sessionClient,
-        'listByUser',
-        { userId: 'anyone', applicationId: '', tenantId: '' },
-        s.realm.keys.lockedToB,
-      );
-      expect(implied.records).toEqual([]);
-      const required = await s.fail(s.sessionClient, 'listByUser', { userId: 'x', applicationId: '', tenantId: '' });
-      expect(required).toMatchObject({ reason: 'TENANT_ID_REQUIRED' });
-    });
+        const denied = await s.fail(
+          s.sessionClient,
+          'listByUser',
+          { userId: 'anyone', applicationId: '', tenantId: s.realm.tenantA },
+          s.realm.keys.lockedToB,
+        );
+        expect(denied).toMatchObject({ code: status.PERMISSION_DENIED, field: 'tenant_id' });
+        const implied = await s.call<sessionV1.ListByUserRequest, sessionV1.ListByUserResponse>(
+          s.sessionClient,
+          'listByUser',
+          { userId: 'anyone', applicationId: '', tenantId: '' },
+          s.realm.keys.lockedToB,
+        );
+        expect(implied.records).toEqual([]);
+        const required = await s.fail(s.sessionClient, 'listByUser', {
+          userId: 'x',
+          applicationId: '',
+          tenantId: '',
+        });
+        expect(required).toMatchObject({ reason: 'TENANT_ID_REQUIRED' });
+      });
 
-    it('authenticates its callers itself', async () => {
+      it('authenticates its callers itself', async () => {
         const error = await s.fail(
           s.sessionClient,
           'get',

@@ -103,4 +103,52 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
       process.exitCode = 1;
     }
   });
+
+  connectionOptions(
+    program
+      .command('session')
+      .description(
+        'start a session for a user (what an internal login service does): prints the tokens as JSON',
+      )
+      .requiredOption('--user <id>', 'the authenticated user id')
+      .requiredOption('--application <id>', 'the application the session is for')
+      .option('--authentication-type <type>', 'FusionAuth authenticationType', 'PASSWORD'),
+  ).action(
+    async (
+      options: ConnectionOptions & {
+        user: string;
+        application: string;
+        authenticationType: string;
+      },
+    ) => {
+      const response = await withClient(options, (client, metadata, deadlineMs) =>
+        unaryCall(
+          client.startSession.bind(client),
+          {
+            tenantId: options.tenant ?? '',
+            applicationId: options.application,
+            userId: options.user,
+            authenticationType: options.authenticationType,
+            presenter: undefined,
+            device: undefined,
+            scopes: [],
+            dataJson: '',
+          },
+          { deadlineMs, metadata },
+        ),
+      );
+      out(
+        JSON.stringify(
+          {
+            token: response.token,
+            refreshToken: response.refreshToken,
+            refreshTokenId: response.refreshTokenId,
+            tokenExpirationInstant: Number(response.tokenExpirationInstant),
+          },
+          null,
+          2,
+        ),
+      );
+    },
+  );
 }
