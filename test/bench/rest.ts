@@ -366,15 +366,15 @@ export function printRest(
   const taken = workloads.firstSeenTaken();
   console.log(
     '\nlimit of repeat-token validation = the HTTP echo (fastify, no work) at the same connection count;\n' +
-      `limit of first-seen validation = 1 / (HTTP echo cost + ES256 verify cost of ${limits.verify.label}, ` +
-      `${formatRate(limits.verify.result.opsPerSecond)}/s).\n` +
-      `First-seen tokens: a pool of ${formatRate(workloads.poolSize)} vended over gRPC by the issuer ` +
-      `before the REST figures; ${formatRate(taken)} requests (warm-ups included) took them in order, ` +
+      'limit of first-seen validation = 1 / (HTTP echo cost + ES256 verify cost of ' +
+      `${limits.verify.label}, ${formatRate(limits.verify.result.opsPerSecond)}/s).\n` +
+      `First-seen tokens: a pool of ${formatRate(workloads.poolSize)} vended over gRPC by the issuer before the\n` +
+      `REST figures; ${formatRate(taken)} requests (warm-ups included) took them in order,\n` +
       (taken <= workloads.poolSize
         ? 'so no token was presented twice.\n'
-        : 'so the pool wrapped around, past the gateway’s verified-token cache (10,000 by default).\n') +
-      'server CPU/call is the echo server’s or the gateway’s; when bench CPU/call (autocannon) is the\n' +
-      'larger, the load generator, not the server, set the pace.\n',
+        : 'so the pool wrapped around, past the gateway’s verified-token cache (10,000 entries by default).\n') +
+      'server CPU/call is the echo server’s or the gateway’s; when bench CPU/call (autocannon) is\n' +
+      'the larger, the load generator, not the server, set the pace.\n',
   );
 
   console.log('## REST gateway: vend and refresh through the gRPC services\n');

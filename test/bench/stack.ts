@@ -175,6 +175,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
 
 /** The port of the gateway's "gateway listening" line, which names its address as a URL. */
 function gatewayPort(line: Readonly<Record<string, unknown>>): number | undefined {
+  if (typeof line.port === 'number') return line.port;
   if (line.msg !== 'gateway listening' || typeof line.address !== 'string') return undefined;
   const port = Number(new URL(line.address).port);
   return Number.isInteger(port) && port > 0 ? port : undefined;

@@ -22,3 +22,12 @@ export const listenAddress = z
 
 /** A log level pino understands. */
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** `host:port` split for a listener (`[::1]:8080` keeps its brackets off the host). */
+export function splitListenAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return {
+    host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(address.slice(colon + 1)),
+  };
+}

@@ -1,6 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { systemClock } from '@tessera/clock';
-import { RealmSource } from '@tessera/config';
+import { RealmSource, splitListenAddress } from '@tessera/config';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
 import {
   collectProcessMetrics,
@@ -65,9 +65,7 @@ try {
     ready: async () =>
       !closing && validatorReady && (await backendsServing([issuer, session], 1000)),
   });
-  const host = env.GATEWAY_ADDRESS.slice(0, env.GATEWAY_ADDRESS.lastIndexOf(':'));
-  const port = Number(env.GATEWAY_ADDRESS.slice(env.GATEWAY_ADDRESS.lastIndexOf(':') + 1));
-  const address = await app.listen({ host, port });
+  const address = await app.listen(splitListenAddress(env.GATEWAY_ADDRESS));
   logger.info({ address }, 'gateway listening');
 
   let stopping = false;

@@ -1,4 +1,5 @@
 import { systemClock } from '@tessera/clock';
+import { splitListenAddress } from '@tessera/config';
 import {
   collectProcessMetrics,
   installSignalHandlers,
@@ -33,10 +34,7 @@ try {
   const metrics = env.ISSUER_METRICS_ADDRESS
     ? await startMetricsServer({
         registry: app.registry,
-        host: env.ISSUER_METRICS_ADDRESS.slice(0, env.ISSUER_METRICS_ADDRESS.lastIndexOf(':')),
-        port: Number(
-          env.ISSUER_METRICS_ADDRESS.slice(env.ISSUER_METRICS_ADDRESS.lastIndexOf(':') + 1),
-        ),
+        ...splitListenAddress(env.ISSUER_METRICS_ADDRESS),
       })
     : undefined;
   logger.info(

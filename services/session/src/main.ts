@@ -1,4 +1,5 @@
 import { systemClock } from '@tessera/clock';
+import { splitListenAddress } from '@tessera/config';
 import {
   collectProcessMetrics,
   installSignalHandlers,
@@ -27,11 +28,7 @@ try {
   const port = await app.grpc.listen(env.SESSION_ADDRESS);
   const metricsAddress = env.SESSION_METRICS_ADDRESS;
   const metrics = metricsAddress
-    ? await startMetricsServer({
-        registry: app.registry,
-        host: metricsAddress.slice(0, metricsAddress.lastIndexOf(':')),
-        port: Number(metricsAddress.slice(metricsAddress.lastIndexOf(':') + 1)),
-      })
+    ? await startMetricsServer({ registry: app.registry, ...splitListenAddress(metricsAddress) })
     : undefined;
   logger.info(
     { port, metricsPort: metrics?.port, store: env.SESSION_STORE },

@@ -189,72 +189,63 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         await assertAddressFree(address, `the ${name} address`);
       }
       const serviceEnv = { ...process.env, TESSERA_CONFIG: realmFile, LOG_LEVEL: options.logLevel };
-      const session = spawn(
-        process.execPath,
-        ['--enable-source-maps', resolve(ROOT, 'services/session/dist/main.js')],
-        {
+      /** Starts one service bundle in its own process group and waits until it is ready. */
+      const startService = async (
+        name: string,
+        bundle: string,
+        env: Record<string, string>,
+        ready: (exited: () => boolean) => Promise<void>,
+      ) => {
+        const child = spawn(process.execPath, ['--enable-source-maps', resolve(ROOT, bundle)], {
           stdio: 'inherit',
           detached: true,
-          env: {
-            ...serviceEnv,
-            SESSION_ADDRESS: options.sessionAddress,
-            SESSION_METRICS_ADDRESS: options.sessionMetricsAddress,
-            SESSION_STORE: redisUrl === '' ? 'memory' : 'redis',
-            REDIS_URL: redisUrl,
-            TESSERA_TOKEN_PEPPER: process.env.TESSERA_TOKEN_PEPPER ?? devPepper(dataDir),
-          },
-        },
-      );
-      watch('session service', session);
-      await waitUntilServing(options.sessionAddress, {
-        name: 'session service',
-        timeoutMs: READY_TIMEOUT_MS,
-        exited: exited(session),
-      });
+          env: { ...serviceEnv, ...env },
+        });
+        watch(name, child);
+        await ready(exited(child));
+      };
+      const grpcReady = (name: string, address: string) => (hasExited: () => boolean) =>
+        waitUntilServing(address, { name, timeoutMs: READY_TIMEOUT_MS, exited: hasExited });
 
-      const issuer = spawn(
-        process.execPath,
-        ['--enable-source-maps', resolve(ROOT, 'services/issuer/dist/main.js')],
+      await startService(
+        'session service',
+        'services/session/dist/main.js',
         {
-          stdio: 'inherit',
-          detached: true,
-          env: {
-            ...serviceEnv,
-            ISSUER_ADDRESS: options.issuerAddress,
-            ISSUER_METRICS_ADDRESS: options.issuerMetricsAddress,
-            SESSION_ADDRESS: options.sessionAddress,
-            SESSION_API_KEY: apiKey,
-          },
+          SESSION_ADDRESS: options.sessionAddress,
+          SESSION_METRICS_ADDRESS: options.sessionMetricsAddress,
+          SESSION_STORE: redisUrl === '' ? 'memory' : 'redis',
+          REDIS_URL: redisUrl,
+          TESSERA_TOKEN_PEPPER: process.env.TESSERA_TOKEN_PEPPER ?? devPepper(dataDir),
         },
+        grpcReady('session service', options.sessionAddress),
       );
-      watch('issuer', issuer);
-      await waitUntilServing(options.issuerAddress, {
-        name: 'issuer',
-        timeoutMs: READY_TIMEOUT_MS,
-        exited: exited(issuer),
-      });
-
-      const gateway = spawn(
-        process.execPath,
-        ['--enable-source-maps', resolve(ROOT, 'services/gateway/dist/main.js')],
+      await startService(
+        'issuer',
+        'services/issuer/dist/main.js',
         {
-          stdio: 'inherit',
-          detached: true,
-          env: {
-            ...serviceEnv,
-            GATEWAY_ADDRESS: options.gatewayAddress,
-            ISSUER_ADDRESS: options.issuerAddress,
-            SESSION_ADDRESS: options.sessionAddress,
-            GATEWAY_API_KEY: apiKey,
-          },
+          ISSUER_ADDRESS: options.issuerAddress,
+          ISSUER_METRICS_ADDRESS: options.issuerMetricsAddress,
+          SESSION_ADDRESS: options.sessionAddress,
+          SESSION_API_KEY: apiKey,
         },
+        grpcReady('issuer', options.issuerAddress),
       );
-      watch('gateway', gateway);
-      await waitUntilHttpReady(`http://${options.gatewayAddress}/readyz`, {
-        name: 'gateway',
-        timeoutMs: READY_TIMEOUT_MS,
-        exited: exited(gateway),
-      });
+      await startService(
+        'gateway',
+        'services/gateway/dist/main.js',
+        {
+          GATEWAY_ADDRESS: options.gatewayAddress,
+          ISSUER_ADDRESS: options.issuerAddress,
+          SESSION_ADDRESS: options.sessionAddress,
+          GATEWAY_API_KEY: apiKey,
+        },
+        (hasExited) =>
+          waitUntilHttpReady(`http://${options.gatewayAddress}/readyz`, {
+            name: 'gateway',
+            timeoutMs: READY_TIMEOUT_MS,
+            exited: hasExited,
+          }),
+      );
 
       const tenant = loadRealmFile(realmFile).document.tenants[0];
       const keyHeader = options.config ? '' : `-H 'authorization: ${apiKey}' `;
@@ -270,7 +261,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       out(`  session store ${store}`);
       out(
-        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics`,
+        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics  http://${options.gatewayAddress}/metrics`,
       );
       if (tenant) out(`  tenant        ${tenant.name} ${tenant.id}  iss=${tenant.issuer}`);
       if (!options.config) out(`  dev API key   ${apiKey}`);
