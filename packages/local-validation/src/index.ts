@@ -9,4 +9,4 @@ export {
   type LocalValidator,
   type LocalValidatorOptions,
 } from './local-validator.js';
-export { TokenCache } from './token-cache.js';
+export { type CachedVerification, TokenCache } from './token-cache.js';

@@ -112,30 +112,35 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   return {
     ready: Promise.all([keys.ready, revocationFollower?.ready]).then(() => {}),
     async validate(token, validateOptions = {}) {
+      // The cache is consulted first, by the tenant asked for (or none) and the whole token,
+      // so a repeat token costs a map lookup, not a decode. The entry remembers the profile it
+      // was verified under; every key-set change empties the cache.
+      const cacheKey = validateOptions.audience
+        ? undefined
+        : `${validateOptions.tenantId ?? ''}\u0000${token}`;
+      const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
+      if (cached !== undefined && cacheKey !== undefined) {
+        const { result, profile } = cached;
+        const exp = typeof result.claims.exp === 'number' ? result.claims.exp : 0;
+        if (exp + profile.clockToleranceSeconds <= clock.now() / 1000) {
+          cache.delete(cacheKey);
+          return { valid: false, reason: 'EXPIRED', kid: result.kid };
+        }
+        if (revocations.isRevoked(result.claims, profile.tenantId, clock.now())) {
+          return { valid: false, reason: 'REVOKED', kid: result.kid };
+        }
+        return { ...result, tenantId: profile.tenantId };
+      }
       const profile = profileFor(token, validateOptions.tenantId);
       if (profile === undefined) {
         // No tenant accepts this token's key. Verifying against a profile that accepts no key
         // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
         return verifier.verify(token, NO_TENANT);
       }
-      const cacheKey = validateOptions.audience ? undefined : `${profile.tenantId}\u0000${token}`;
-      const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
-      if (cached !== undefined) {
-        const nowSeconds = clock.now() / 1000;
-        const exp = typeof cached.claims.exp === 'number' ? cached.claims.exp : 0;
-        if (exp + profile.clockToleranceSeconds <= nowSeconds) {
-          cache.delete(cacheKey ?? '');
-          return { valid: false, reason: 'EXPIRED', kid: cached.kid };
-        }
-        if (revocations.isRevoked(cached.claims, profile.tenantId, clock.now())) {
-          return { valid: false, reason: 'REVOKED', kid: cached.kid };
-        }
-        return { ...cached, tenantId: profile.tenantId };
-      }
       const result = await verifier.verify(token, profile, {
         ...(validateOptions.audience ? { audience: validateOptions.audience } : {}),
       });
-      if (result.valid && cacheKey !== undefined) cache.set(cacheKey, result);
+      if (result.valid && cacheKey !== undefined) cache.set(cacheKey, { result, profile });
       return result.valid ? { ...result, tenantId: profile.tenantId } : result;
     },
     stop() {

@@ -1,6 +1,12 @@
-import type { VerifyResult } from '@tessera/jwt-core';
+import type { VerificationProfile, VerifyResult } from '@tessera/jwt-core';
 
-type Valid = Extract<VerifyResult, { valid: true }>;
+/** A verified token and the profile it was verified under. */
+export interface CachedVerification {
+  readonly result: Extract<VerifyResult, { valid: true }>;
+  readonly profile: VerificationProfile;
+}
+
+type Valid = CachedVerification;
 
 /**
  * Verified tokens by their whole value, least recently used evicted first (a Map keeps

@@ -1,0 +1,97 @@
+import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import { credentialsMetadata } from '@tessera/grpc-runtime';
+import { createLocalValidator, type LocalValidator } from '@tessera/local-validation';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../support/stack.js';
+
+let s: Stack;
+let validator: LocalValidator;
+
+beforeAll(async () => {
+  s = await startStack();
+  validator = createLocalValidator({
+    issuer: s.issuerClient,
+    session: s.sessionClient,
+    metadata: () => credentialsMetadata(s.realm.keys.plain),
+    clock: s.clock,
+    logger: pino({ level: 'silent' }),
+  });
+  await validator.ready;
+});
+afterAll(async () => {
+  validator.stop();
+  await s.close();
+});
+
+const startSession = (userId: string) =>
+  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
+    s.issuerClient,
+    'startSession',
+    {
+      tenantId: s.realm.tenantA,
+      applicationId: s.realm.applicationA,
+      userId,
+      authenticationType: 'PASSWORD',
+      presenter: undefined,
+      device: undefined,
+      scopes: [],
+      dataJson: '',
+    },
+  );
+
+/** Validates until `predicate` holds (revocations arrive by stream), bounded. */
+async function eventually(token: string, predicate: (reason: string | undefined) => boolean) {
+  for (let i = 0; i < 300; i++) {
+    const result = await validator.validate(token);
+    const reason = result.valid ? undefined : result.reason;
+    if (predicate(reason)) return reason;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the validator never reached the expected answer');
+}
+
+describe('local validation (gateway, sidecar)', () => {
+  it('validates like the issuer, picks the tenant from the token, and caches without extending a life', async () => {
+    const { token, refreshTokenId } = await startSession('local-user');
+    const first = await validator.validate(token);
+    expect(first).toMatchObject({ valid: true, tenantId: s.realm.tenantA, kid: 'a-es256' });
+    // A cache hit still answers with the claims and tenant.
+    expect(await validator.validate(token)).toMatchObject({
+      valid: true,
+      tenantId: s.realm.tenantA,
+    });
+
+    // Revoking the session reaches the cached token.
+    await s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {
+      tenantId: s.realm.tenantA,
+      selector: { $case: 'id', value: refreshTokenId },
+      ownerUserId: '',
+    });
+    expect(await eventually(token, (reason) => reason === 'REVOKED')).toBe('REVOKED');
+  });
+
+  it('expires a cached token at its exp plus tolerance', async () => {
+    const { token } = await startSession('local-expiry');
+    expect(await validator.validate(token)).toMatchObject({ valid: true });
+    const start = s.clock.now();
+    try {
+      s.clock.advance((3600 + 30) * 1000);
+      expect(await validator.validate(token)).toMatchObject({ valid: false, reason: 'EXPIRED' });
+    } finally {
+      s.clock.set(start);
+    }
+  });
+
+  it('never lets a token of one tenant validate as another, and refuses garbage structurally', async () => {
+    const { token } = await startSession('local-tenant');
+    expect(await validator.validate(token, { tenantId: s.realm.tenantB })).toMatchObject({
+      valid: false,
+      reason: 'UNKNOWN_KID',
+    });
+    expect(await validator.validate('not-a-token')).toMatchObject({
+      valid: false,
+      reason: 'MALFORMED',
+    });
+  });
+});
