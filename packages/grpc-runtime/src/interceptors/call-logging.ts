@@ -54,6 +54,8 @@ function writeLine(
 
 function levelFor(code: Status, reason: ErrorCode | undefined): Level {
   if (code === Status.OK || code === Status.CANCELLED) return 'debug';
+  // Streams ended because this server is stopping are expected, not a client's failure.
+  if (reason === 'SHUTTING_DOWN') return 'info';
   if (reason === 'INTERNAL' || SERVER_FAULTS.has(code)) return 'error';
   return 'warn';
 }
