@@ -266,3 +266,37 @@ export function bindScript(client: RedisClient, name: string): ScriptCall {
   }
   return (...keysThenArgs) => Promise.resolve(Reflect.apply(method, client, keysThenArgs));
 }
+
+/** How a store's own factory connects (when it does not share a client). */
+export interface StandaloneConnectionOptions {
+  readonly redis: RedisConnectionOptions;
+  readonly commandTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** How long to wait for the first connection. Default 5000 ms. */
+  readonly readyTimeoutMs?: number;
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * A client with `scripts` registered, connected (UNAVAILABLE if the first connection does
+ * not come within `readyTimeoutMs`), for a store that owns its client. Stores that share one
+ * client are built on `createRedisClient` with every store's scripts instead.
+ */
+export async function connectRedisClient(
+  options: StandaloneConnectionOptions,
+  scripts: Readonly<Record<string, ScriptDefinition>>,
+): Promise<RedisClient> {
+  const client = createRedisClient(options.redis, {
+    scripts,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
+  });
+  try {
+    await waitUntilReady(client, options.readyTimeoutMs ?? 5000);
+    return client;
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+}

@@ -8,13 +8,11 @@ import { DIRECTORY_SCRIPTS, type DirectoryScriptName } from './directory-scripts
 import {
   bindScript,
   closeRedisClient,
-  createRedisClient,
+  connectRedisClient,
   DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
   type RedisClient,
   type RedisConnectionOptions,
   type ScriptCall,
-  waitUntilReady,
 } from './redis-client.js';
 import { storeDeadlineMs, withDeadline } from './redis-deadline.js';
 
@@ -358,17 +356,6 @@ export async function createRedisDirectory(
   options: RedisDirectoryOptions,
 ): Promise<RedisDirectory> {
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const client = createRedisClient(options.redis, {
-    scripts: DIRECTORY_SCRIPTS,
-    commandTimeoutMs,
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
-  });
-  try {
-    await waitUntilReady(client, options.readyTimeoutMs ?? 5000);
-    return new RedisDirectory(client, { clock: options.clock, commandTimeoutMs, ownsClient: true });
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
+  const client = await connectRedisClient(options, DIRECTORY_SCRIPTS);
+  return new RedisDirectory(client, { clock: options.clock, commandTimeoutMs, ownsClient: true });
 }

@@ -19,13 +19,11 @@ import { REFRESH_TOKEN_SCRIPTS, type RefreshTokenScriptName } from './lua-script
 import {
   bindScript,
   closeRedisClient,
-  createRedisClient,
+  connectRedisClient,
   DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
   type RedisClient,
   type RedisConnectionOptions,
   type ScriptCall,
-  waitUntilReady,
 } from './redis-client.js';
 import { deadlineError, toStoreError } from './redis-errors.js';
 import { ancestorsKey, applicationIndexKey, familyKey, userIndexKey } from './redis-keys.js';
@@ -456,25 +454,14 @@ function byStart(a: RefreshTokenRecord, b: RefreshTokenRecord): number {
 export async function createRedisRefreshTokenStore(
   options: RedisRefreshTokenStoreOptions,
 ): Promise<RedisRefreshTokenStore> {
-  const client = createRedisClient(options.redis, {
-    scripts: REFRESH_TOKEN_SCRIPTS,
+  const client = await connectRedisClient(options, REFRESH_TOKEN_SCRIPTS);
+  return new RedisRefreshTokenStore(client, {
+    pepper: options.pepper,
+    clock: options.clock,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
+    ownsClient: true,
+    ...(options.expiredRetentionMs === undefined
+      ? {}
+      : { expiredRetentionMs: options.expiredRetentionMs }),
   });
-  try {
-    await waitUntilReady(client, options.readyTimeoutMs ?? 5000);
-    return new RedisRefreshTokenStore(client, {
-      pepper: options.pepper,
-      clock: options.clock,
-      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-      ownsClient: true,
-      ...(options.expiredRetentionMs === undefined
-        ? {}
-        : { expiredRetentionMs: options.expiredRetentionMs }),
-    });
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
 }

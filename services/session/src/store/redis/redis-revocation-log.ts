@@ -12,13 +12,11 @@ import type { Closable } from '../session-store.js';
 import {
   bindScript,
   closeRedisClient,
-  createRedisClient,
+  connectRedisClient,
   DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
   type RedisClient,
   type RedisConnectionOptions,
   type ScriptCall,
-  waitUntilReady,
 } from './redis-client.js';
 import { storeDeadlineMs, withDeadline } from './redis-deadline.js';
 import { deadlineError, toStoreError } from './redis-errors.js';
@@ -462,25 +460,14 @@ export async function createRedisRevocationLog(
   options: RedisRevocationLogOptions,
 ): Promise<RedisRevocationLog> {
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const client = createRedisClient(options.redis, {
-    scripts: REVOCATION_LOG_SCRIPTS,
+  const client = await connectRedisClient(options, REVOCATION_LOG_SCRIPTS);
+  return new RedisRevocationLog(client, {
+    clock: options.clock,
     commandTimeoutMs,
-    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
+    ownsClient: true,
+    ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.maxBlockMs === undefined ? {} : { maxBlockMs: options.maxBlockMs }),
+    ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}),
   });
-  try {
-    await waitUntilReady(client, options.readyTimeoutMs ?? 5000);
-    return new RedisRevocationLog(client, {
-      clock: options.clock,
-      commandTimeoutMs,
-      ownsClient: true,
-      ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
-      ...(options.name === undefined ? {} : { name: options.name }),
-      ...(options.maxBlockMs === undefined ? {} : { maxBlockMs: options.maxBlockMs }),
-      ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}),
-    });
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
 }
