@@ -190,6 +190,26 @@ describe('IssueForApplication', () => {
     expect(carried.record?.startInstant).toBe(source.record?.startInstant);
   });
 
+  it('refuses a token no user authenticated for (vended), whatever its claims say', async () => {
+    const { token } = await s.call<issuerV1.VendRequest, issuerV1.VendResponse>(
+      s.issuerClient,
+      'vend',
+      {
+        tenantId: s.realm.tenantA,
+        claimsJson: JSON.stringify({ sub: 'victim', authenticationType: 'PASSWORD', sid: 'x' }),
+        keyId: '',
+        timeToLiveSeconds: 0,
+      },
+    );
+    const error = await s.fail(s.issuerClient, 'issueForApplication', {
+      tenantId: s.realm.tenantA,
+      token,
+      applicationId: s.realm.applicationA2,
+      refreshToken: '',
+    });
+    expect(error).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'TOKEN_INVALID' });
+  });
+
   it('refuses an invalid presented token', async () => {
     const error = await s.fail(s.issuerClient, 'issueForApplication', {
       tenantId: s.realm.tenantA,

@@ -220,6 +220,46 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
         expect(required).toMatchObject({ reason: 'TENANT_ID_REQUIRED' });
       });
 
+      it('holds a tenant-locked key to its tenant on refresh and on the revocation stream', async () => {
+        const started = await startSession('user-locked-refresh');
+        const refused = await s.fail(
+          s.issuerClient,
+          'refresh',
+          {
+            tenantId: '',
+            refreshToken: started.refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          },
+          s.realm.keys.lockedToB,
+        );
+        expect(refused).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID' });
+        const denied = await s.fail(
+          s.issuerClient,
+          'refresh',
+          {
+            tenantId: s.realm.tenantA,
+            refreshToken: started.refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          },
+          s.realm.keys.lockedToB,
+        );
+        expect(denied).toMatchObject({ code: status.PERMISSION_DENIED });
+
+        const metadata = new Metadata();
+        metadata.set('authorization', s.realm.keys.lockedToB);
+        const stream = s.sessionClient.watchRevocations({ afterSequence: 0n }, metadata);
+        const code = await new Promise<number | undefined>((resolve) => {
+          stream.on('error', (error: Error & { code?: number }) => resolve(error.code));
+          stream.on('data', () => resolve(undefined));
+        });
+        stream.cancel();
+        expect(code).toBe(status.PERMISSION_DENIED);
+      });
+
       it('authenticates its callers itself', async () => {
         const error = await s.fail(
           s.sessionClient,

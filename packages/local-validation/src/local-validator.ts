@@ -74,11 +74,17 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   const { clock, logger } = options;
   const revocations = new RevocationSet();
   const cache = new TokenCache(options.cacheSize ?? 10_000);
+  // Bumped with every key set: a verification that started under an older set must not be
+  // cached after the set changed (it may rest on a withdrawn key).
+  let keyGeneration = 0;
   const keys: KeyFollower = followKeys({
     client: options.issuer,
     metadata: options.metadata,
     logger,
-    onApplied: () => cache.clear(),
+    onApplied: () => {
+      keyGeneration += 1;
+      cache.clear();
+    },
   });
   const revocationFollower: RevocationFollower | undefined = options.session
     ? followRevocations({
@@ -137,10 +143,13 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
         // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
         return verifier.verify(token, NO_TENANT);
       }
+      const generation = keyGeneration;
       const result = await verifier.verify(token, profile, {
         ...(validateOptions.audience ? { audience: validateOptions.audience } : {}),
       });
-      if (result.valid && cacheKey !== undefined) cache.set(cacheKey, { result, profile });
+      if (result.valid && cacheKey !== undefined && generation === keyGeneration) {
+        cache.set(cacheKey, { result, profile });
+      }
       return result.valid ? { ...result, tenantId: profile.tenantId } : result;
     },
     stop() {

@@ -50,6 +50,9 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
     markReady = resolve;
   });
   let call: ReturnType<sessionV1.SessionServiceClient['watchRevocations']> | undefined;
+  // After a gap nothing but a snapshot may be applied: events that were already in flight
+  // would move the sequence past what was missed.
+  let resyncing = false;
   let timer: NodeJS.Timeout | undefined;
 
   const applied = (sequence: bigint) => {
@@ -64,15 +67,18 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
       const kind = message.kind;
       if (kind === undefined) return;
       if (kind.$case === 'snapshot') {
+        resyncing = false;
         set.replace(kind.value.revocations.map(toLive), kind.value.sequence);
         markReady();
         applied(set.sequence);
       } else if (kind.$case === 'event') {
+        if (resyncing) return;
         if (kind.value.sequence !== set.sequence + 1n && set.sequence !== 0n) {
           logger.warn(
             { expected: set.sequence + 1n, got: kind.value.sequence },
             'revocation sequence gap; resyncing',
           );
+          resyncing = true;
           call?.cancel();
           set.sequence = 0n;
           return;
@@ -80,7 +86,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
         if (kind.value.revocation) set.add(toLive(kind.value.revocation), kind.value.sequence);
         set.prune(options.clock.now());
         applied(set.sequence);
-      } else if (kind.value.sequence > set.sequence) {
+      } else if (!resyncing && kind.value.sequence > set.sequence) {
         logger.warn(
           { have: set.sequence, latest: kind.value.sequence },
           'missed revocations; resyncing',

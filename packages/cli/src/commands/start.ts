@@ -55,7 +55,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
   program
     .command('start')
     .description(
-      'run the stack (session + issuer) on a development realm, created on first start and reused after',
+      'run the whole stack (Redis, session, issuer, gateway) on a development realm, created on first start and reused after',
     )
     .addOption(
       new Option('--data-dir <dir>', 'where the development realm, keys and Redis data live')

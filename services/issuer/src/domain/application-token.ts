@@ -3,7 +3,7 @@ import type { ApplicationConfig } from '@tessera/config';
 import type { ClaimsObject } from './claims-json.js';
 
 /** Claims the webMethods caller cannot override. */
-const PROTECTED = ['sub', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const;
+const PROTECTED = ['sub', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'amr'] as const;
 
 /**
  * webMethods getJsonWebToken semantics: the application identified by the API key is the
@@ -28,5 +28,7 @@ export function buildApplicationTokenPayload(
     nbf: iat,
     exp: iat + application.webMethods.expiryInMinutes * 60,
     jti: randomUUID(),
+    // No user authenticated: the application did.
+    amr: ['none'],
   };
 }

@@ -95,7 +95,14 @@ export async function verifyExternalJwt(
     );
   }
   if (provider.managedDomains.length > 0) {
-    const email = typeof payload.email === 'string' ? payload.email : identity;
+    // The address checked is the one that identifies the user when the identity is the
+    // email; another claim called email must not vouch for it.
+    const email =
+      provider.uniqueIdentityClaim === 'email'
+        ? identity
+        : typeof payload.email === 'string'
+          ? payload.email
+          : identity;
     const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
     if (!email.includes('@') || !provider.managedDomains.some((d) => d.toLowerCase() === domain)) {
       throw new TesseraError(

@@ -38,6 +38,12 @@ export function toProtoReason(reason: ValidationReasonCode): commonV1.Validation
   return value;
 }
 
+/**
+ * `amr` of tokens no user authenticated for (generated and application tokens; vend adds
+ * it too): such tokens can never be exchanged for a user's token (IssueForApplication).
+ */
+const NO_USER_AUTHENTICATED = ['none'];
+
 /** The session-backed flows answer UNIMPLEMENTED until the issuer is connected to a session service. */
 function needsSessionService(rpc: string): never {
   throw new TesseraError(
@@ -119,7 +125,14 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       const exp = Math.floor((clock.now() + validityMs) / 1000);
       const tokens = await Promise.all(
         payloads.map((claims) =>
-          keyring.sign(key.kid, { ...claims, iss: tenant.issuer, iat, nbf: iat, exp }),
+          keyring.sign(key.kid, {
+            ...claims,
+            iss: tenant.issuer,
+            iat,
+            nbf: iat,
+            exp,
+            amr: NO_USER_AUTHENTICATED,
+          }),
         ),
       );
       metrics.tokensIssued.inc({ rpc: 'Generate' }, tokens.length);

@@ -197,12 +197,21 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
         throw invalidArgument('refresh_token', 'refresh_token is required');
       if (request.timeToLiveSeconds < 0)
         throw invalidArgument('time_to_live_seconds', 'must not be negative');
+      // The caller's tenant lock binds the refresh too: the session service sees only the
+      // issuer's own key, so the lock is applied here.
+      const caller = apiKeyCaller(ctx);
+      const lockedTo = caller?.kind === 'api-key' ? caller.key.tenantId : undefined;
+      if (lockedTo !== undefined && request.tenantId !== '' && request.tenantId !== lockedTo) {
+        throw new TesseraError('PERMISSION_DENIED', 'the API key is locked to another tenant', {
+          field: 'tenant_id',
+        });
+      }
       const rotated = await session.rotate(
         {
           refreshToken: request.refreshToken,
           presenter: request.presenter,
           requestId: request.requestId,
-          tenantId: request.tenantId,
+          tenantId: request.tenantId || lockedTo || '',
         },
         ctx.deadline,
       );
@@ -276,6 +285,17 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
         });
       }
       const presented = verified.claims;
+      // Vended, generated and application tokens carry amr ["none"]: no user authenticated
+      // for them, so they cannot be exchanged for a user's token of another application.
+      if (Array.isArray(presented.amr) && presented.amr.includes('none')) {
+        throw new TesseraError(
+          'TOKEN_INVALID',
+          'the presented token was not issued to an authenticated user',
+          {
+            field: 'token',
+          },
+        );
+      }
       const userId = typeof presented.sub === 'string' ? presented.sub : '';
       if (userId === '')
         throw new TesseraError('TOKEN_INVALID', 'the presented token has no subject', {
@@ -385,7 +405,9 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
         },
       );
       const identity = String(external[provider.uniqueIdentityClaim]);
-      const byEmail = provider.uniqueIdentityClaim === 'email' || identity.includes('@');
+      // Users are found by email only when the provider's unique identity is the email, so
+      // another claim that happens to look like an address can never select a user.
+      const byEmail = provider.uniqueIdentityClaim === 'email';
       const existing = await session
         .getUser(
           {
@@ -408,10 +430,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
           user: {
             id: existing?.id ?? randomUUID(),
             tenantId: tenant.id,
-            email: mapped.email ?? existing?.email ?? (byEmail ? identity : ''),
+            email: byEmail ? identity.toLowerCase() : (mapped.email ?? existing?.email ?? ''),
             username: mapped.username ?? existing?.username ?? (byEmail ? '' : identity),
             verified: true,
-            active: true,
+            // A deactivated user stays deactivated (and is refused below).
+            active: existing?.active ?? true,
             firstName: mapped.firstName ?? existing?.firstName ?? '',
             lastName: mapped.lastName ?? existing?.lastName ?? '',
             fullName: mapped.fullName ?? existing?.fullName ?? '',
@@ -426,6 +449,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
       );
       if (upserted === undefined)
         throw new TesseraError('INTERNAL', 'the directory returned no user');
+      if (!upserted.active) {
+        throw new TesseraError('UNAUTHENTICATED', 'the user is deactivated', {
+          field: 'encoded_jwt',
+        });
+      }
       const current = registrationOf(upserted, application.id);
       await session.upsertRegistration(
         {

@@ -3,17 +3,26 @@ import type { Revocation } from '../store/revocation-log.js';
 import type { RevokeSelector } from '../store/session-store.js';
 
 /**
- * How long a revocation must be remembered: until every access token it covers has expired,
- * i.e. the longest access-token lifetime of the tenant or any of its applications, plus the
- * clock tolerance validators allow.
+ * How long a revocation must be remembered: until every access token it may cover has
+ * expired. That is the longest lifetime any token of the tenant can have — session tokens
+ * (the tenant's and its applications' access-token TTLs), webMethods application tokens, and
+ * vended or generated tokens (up to the tenant's maximum) whose `sub` may name the user —
+ * plus the clock tolerance validators allow.
  */
 export function revocationLifetimeMs(realm: Realm, tenantId: string): number {
   const tenant = realm.tenants.get(tenantId);
   if (tenant === undefined) return 0;
-  let longest = tenant.jwt.accessTokenTimeToLiveSeconds;
+  let longest = Math.max(
+    tenant.jwt.accessTokenTimeToLiveSeconds,
+    tenant.jwt.maximumTimeToLiveSeconds,
+  );
   for (const application of realm.document.applications) {
     if (application.tenantId !== tenantId) continue;
-    longest = Math.max(longest, application.jwt.accessTokenTimeToLiveSeconds ?? 0);
+    longest = Math.max(
+      longest,
+      application.jwt.accessTokenTimeToLiveSeconds ?? 0,
+      application.webMethods.expiryInMinutes * 60,
+    );
   }
   return (longest + tenant.jwt.clockToleranceSeconds) * 1000;
 }

@@ -258,6 +258,14 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async *watchRevocations(request, ctx) {
+      // The stream carries every tenant's revocations (user, session and application ids);
+      // a key locked to one tenant may not read the others'.
+      if (ctx.values.get(CALLER_KEY)?.tenantId !== undefined) {
+        throw new TesseraError(
+          'PERMISSION_DENIED',
+          'a tenant-locked API key may not watch every tenant’s revocations',
+        );
+      }
       for await (const message of deps.feed.subscribe(
         request.afterSequence,
         deps.heartbeatMs,
