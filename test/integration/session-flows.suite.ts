@@ -260,6 +260,23 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
         expect(code).toBe(status.PERMISSION_DENIED);
       });
 
+      it('bounds free-text input instead of storing it', async () => {
+        const error = await s.fail(s.issuerClient, 'startSession', {
+          tenantId: s.realm.tenantA,
+          applicationId: s.realm.applicationA,
+          userId: 'user-bounds',
+          authenticationType: 'PASSWORD',
+          presenter: { ipAddress: '10.0.0.1', userAgent: 'x'.repeat(5000) },
+          device: undefined,
+          scopes: [],
+          dataJson: '',
+        });
+        expect(error).toMatchObject({
+          code: status.INVALID_ARGUMENT,
+          field: 'presenter.user_agent',
+        });
+      });
+
       it('authenticates its callers itself', async () => {
         const error = await s.fail(
           s.sessionClient,

@@ -62,6 +62,20 @@ describe('Vend', () => {
     expect(decodeJwt(token).payload.iss).toBe('piedpiper.com');
   });
 
+  it("refuses an iss that names another tenant's issuer", async () => {
+    const error = await h.fail(
+      'vend',
+      {
+        tenantId: h.realm.tenantA,
+        claimsJson: JSON.stringify({ iss: h.realm.issuerB }),
+        keyId: '',
+        timeToLiveSeconds: 0,
+      },
+      h.realm.keys.admin,
+    );
+    expect(error).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'claims_json' });
+  });
+
   it('honours a TTL up to the tenant maximum and refuses more', async () => {
     const { token } = await vend({ timeToLiveSeconds: 300 });
     const { payload } = decodeJwt(token);

@@ -66,6 +66,19 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       const { realm, keyring } = snapshot;
       const tenant = resolveTenant(realm, request.tenantId, apiKeyCaller(ctx));
       const claims = parseClaimsJson(request.claimsJson, 'claims_json', realm.document.limits);
+      // FusionAuth lets vend set `iss`, but never to another tenant's issuer: where tenants
+      // share keys, that token would validate as the other tenant.
+      if (
+        typeof claims.iss === 'string' &&
+        claims.iss !== tenant.issuer &&
+        realm.document.tenants.some(
+          (other) => other.id !== tenant.id && other.issuer === claims.iss,
+        )
+      ) {
+        throw new TesseraError('INVALID_ARGUMENT', 'iss names another tenant', {
+          field: 'claims_json',
+        });
+      }
       const lifetimeSeconds = resolveLifetimeSeconds(
         request.timeToLiveSeconds,
         {

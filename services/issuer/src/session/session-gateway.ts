@@ -5,6 +5,9 @@ import { readErrorDetails, type UnaryMethod, unaryCall } from '@tessera/grpc-run
 
 /** Reasons of the session service that mean something to the issuer's caller too. */
 const CALLER_FACING: ReadonlySet<ErrorCode> = new Set([
+  // Bounds on what the caller passes through (presenter, device, scopes, data).
+  'INVALID_ARGUMENT',
+  'LIMIT_EXCEEDED',
   'REFRESH_TOKEN_INVALID',
   'REFRESH_TOKEN_NOT_FOUND',
   'USER_NOT_FOUND',

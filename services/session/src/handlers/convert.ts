@@ -101,19 +101,35 @@ export function jsonObjectField(
   return value as Record<string, unknown>;
 }
 
+/** A bounded free-text field from the wire: longer is INVALID_ARGUMENT, never stored. */
+function bounded(value: string | undefined, field: string, max: number): string {
+  const text = value ?? '';
+  if (text.length > max) throw invalidArgument(field, `${field} is longer than ${max} characters`);
+  return text;
+}
+
+/** Scopes from the wire: at most 64, each at most 256 characters. */
+export function scopesFromProto(scopes: readonly string[]): string[] {
+  if (scopes.length > 64) throw invalidArgument('scopes', 'at most 64 scopes');
+  return scopes.map((scope, i) => bounded(scope, `scopes[${i}]`, 256));
+}
+
 /** Presenter from the wire (absent means unknown). */
 export function presenterFromProto(presenter: commonV1.Presenter | undefined): Presenter {
-  return { ipAddress: presenter?.ipAddress ?? '', userAgent: presenter?.userAgent ?? '' };
+  return {
+    ipAddress: bounded(presenter?.ipAddress, 'presenter.ip_address', 64),
+    userAgent: bounded(presenter?.userAgent, 'presenter.user_agent', 1024),
+  };
 }
 
 /** Device metadata from the wire. */
 export function deviceFromProto(device: commonV1.DeviceInfo | undefined): DeviceInfo {
   return {
-    description: device?.description ?? '',
-    lastAccessedAddress: device?.lastAccessedAddress ?? '',
+    description: bounded(device?.description, 'device.description', 1024),
+    lastAccessedAddress: bounded(device?.lastAccessedAddress, 'device.last_accessed_address', 64),
     lastAccessedInstant: toMs(device?.lastAccessedInstant ?? 0n),
-    name: device?.name ?? '',
-    type: device?.type ?? '',
+    name: bounded(device?.name, 'device.name', 256),
+    type: bounded(device?.type, 'device.type', 256),
   };
 }
 

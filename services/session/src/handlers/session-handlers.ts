@@ -18,6 +18,7 @@ import {
   recordToProto,
   registrationToProto,
   revocationToProto,
+  scopesFromProto,
   toMs,
   userToProto,
 } from './convert.js';
@@ -136,7 +137,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         userId: requireText(request.userId, 'user_id'),
         policy: policyFromProto(request.policy),
         device: deviceFromProto(request.device),
-        scopes: request.scopes,
+        scopes: scopesFromProto(request.scopes),
         data: jsonObjectField(request.dataJson, 'data_json'),
         sessionClaims: jsonObjectField(request.sessionClaimsJson, 'session_claims_json'),
         ...(request.startInstant > 0n ? { startInstant: toMs(request.startInstant) } : {}),
