@@ -17,7 +17,7 @@ import { createIssuerHandlers } from './handlers/issuer-handlers.js';
 import { createSessionFlows } from './handlers/session-flows.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
 import { type IssuerSnapshot, IssuerState } from './issuer-state.js';
-import { SessionGateway } from './session/session-gateway.js';
+import { SessionGateway } from './session-client/session-gateway.js';
 
 /** How the issuer reaches the session service. */
 export interface SessionConnection {

@@ -18,7 +18,7 @@ import { resolveTenant } from '../domain/tenant-resolution.js';
 import { verificationProfileOf } from '../domain/verification-profile.js';
 import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
-import type { SessionGateway } from '../session/session-gateway.js';
+import type { SessionGateway } from '../session-client/session-gateway.js';
 import { API_KEY_CALLER } from './authentication.js';
 
 /** What the session-backed flows need. */

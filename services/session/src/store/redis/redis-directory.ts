@@ -15,6 +15,7 @@ import {
   type ScriptCall,
 } from './redis-client.js';
 import { storeDeadlineMs, withDeadline } from './redis-deadline.js';
+import { parseReply } from './redis-errors.js';
 
 /** What the Redis directory needs besides a client. */
 export interface RedisDirectorySettings {
@@ -174,7 +175,7 @@ export class RedisDirectory implements Directory, Closable {
         JSON.stringify(doc),
       ),
     );
-    const parsed = parse(upsertUserReply, reply, 'upsert user');
+    const parsed = parseReply(upsertUserReply, reply, 'upsert user');
     if (parsed.length === 1) {
       throw new TesseraError('ALREADY_EXISTS', `another user has this ${parsed[0]}`, {
         field: `user.${parsed[0]}`,
@@ -233,7 +234,7 @@ export class RedisDirectory implements Directory, Closable {
         JSON.stringify(doc),
       ),
     );
-    const parsed = parse(upsertRegistrationReply, reply, 'upsert registration');
+    const parsed = parseReply(upsertRegistrationReply, reply, 'upsert registration');
     if (parsed.length === 1) {
       throw new TesseraError('USER_NOT_FOUND', `no user has id ${input.userId}`, {
         field: 'registration.user_id',
@@ -259,15 +260,15 @@ export class RedisDirectory implements Directory, Closable {
       userKey(tenantId, id),
       registrationsKey(tenantId, id),
     );
-    const [user, registrations] = parse(readUserReply, reply, 'read user');
+    const [user, registrations] = parseReply(readUserReply, reply, 'read user');
     if (user.length === 0) return undefined;
-    const hash = parse(userHash, pairsToObject(user), 'user hash');
+    const hash = parseReply(userHash, pairsToObject(user), 'user hash');
     return {
       id,
       tenantId,
       email: hash.email,
       username: hash.username,
-      ...parse(userDoc, parseJson(hash.doc), 'user document'),
+      ...parseReply(userDoc, parseJson(hash.doc), 'user document'),
       insertInstant: hash.ins,
       lastUpdateInstant: hash.upd,
       registrations: decodeRegistrations(id, registrations),
@@ -314,8 +315,8 @@ function decodeRegistrations(userId: string, flat: readonly string[]): Registrat
       id: parts.id,
       userId,
       applicationId,
-      ...parse(registrationDoc, parseJson(parts.doc), 'registration document'),
-      insertInstant: parse(integerText, parts.at, 'registration instant'),
+      ...parseReply(registrationDoc, parseJson(parts.doc), 'registration document'),
+      insertInstant: parseReply(integerText, parts.at, 'registration instant'),
     };
   });
   return registrations.sort(
@@ -333,17 +334,6 @@ function parseJson(text: string): unknown {
       cause: error,
     });
   }
-}
-
-/** Parses a reply; a shape we did not write is a defect of ours, hence INTERNAL. */
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new TesseraError('INTERNAL', `unexpected ${what} in the directory`, {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { TesseraError } from '@tessera/errors';
+import type { z } from 'zod';
 
 /**
  * One normaliser for anything a Redis call throws. Whatever keeps the store from answering
@@ -32,4 +33,18 @@ export function deadlineError(deadlineMs: number): TesseraError {
   return new TesseraError('UNAVAILABLE', UNAVAILABLE_MESSAGE, {
     metadata: { deadlineMs: String(deadlineMs) },
   });
+}
+
+/**
+ * Parses a script's reply with its schema. A reply of a shape this code did not write is a
+ * defect of ours (or someone else's keys), so INTERNAL, never a wrong answer.
+ */
+export function parseReply<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new TesseraError('INTERNAL', `unexpected ${what} reply from the session store`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
 }

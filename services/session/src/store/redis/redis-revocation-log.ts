@@ -19,7 +19,7 @@ import {
   type ScriptCall,
 } from './redis-client.js';
 import { storeDeadlineMs, withDeadline } from './redis-deadline.js';
-import { deadlineError, toStoreError } from './redis-errors.js';
+import { deadlineError, parseReply, toStoreError } from './redis-errors.js';
 import { REVOCATION_LOG_SCRIPTS, type RevocationLogScriptName } from './revocation-scripts.js';
 
 /** Entries the stream keeps by default for readers that resume (older ones get a snapshot). */
@@ -179,14 +179,14 @@ export class RedisRevocationLog implements RevocationLog, Closable {
         this.#capacity,
       ),
     );
-    return BigInt(parse(sequenceText, reply, 'append'));
+    return BigInt(parseReply(sequenceText, reply, 'append'));
   }
 
   async snapshot(): Promise<RevocationSnapshot> {
     const reply = await withDeadline(this.#deadlineMs, () =>
       this.#scripts.revocationLogSnapshot(this.#keys.sequence, this.#keys.live, this.#clock.now()),
     );
-    const [sequence, members] = parse(snapshotReply, reply, 'snapshot');
+    const [sequence, members] = parseReply(snapshotReply, reply, 'snapshot');
     // The set orders by expiry; hand them out in log order, as they were appended.
     const entries = members.map(decodeLiveMember).sort(bySequence);
     return { sequence: BigInt(sequence), revocations: entries.map((entry) => entry.revocation) };
@@ -206,7 +206,7 @@ export class RedisRevocationLog implements RevocationLog, Closable {
         count,
       ),
     );
-    const [latest, raw] = parse(readReply, reply, 'read');
+    const [latest, raw] = parseReply(readReply, reply, 'read');
     if (afterSequence >= BigInt(latest)) return [];
     const entries = contiguous(afterSequence, raw.map(decodeStreamEntry));
     return entries?.slice(0, Math.max(0, limit));
@@ -248,7 +248,7 @@ export class RedisRevocationLog implements RevocationLog, Closable {
       });
       if (reply === ABORTED) return [];
       reusable = true;
-      const streams = parse(xreadReply, reply, 'xread');
+      const streams = parseReply(xreadReply, reply, 'xread');
       const raw = streams?.[0]?.[1];
       // Nothing arrived: one atomic read tells an idle log from one trimmed past us (and
       // catches an entry appended just as the wait ended).
@@ -261,7 +261,7 @@ export class RedisRevocationLog implements RevocationLog, Closable {
 
   async latestSequence(): Promise<bigint> {
     const reply = await withDeadline(this.#deadlineMs, () => this.client.get(this.#keys.sequence));
-    return reply === null ? 0n : BigInt(parse(sequenceText, reply, 'get'));
+    return reply === null ? 0n : BigInt(parseReply(sequenceText, reply, 'get'));
   }
 
   /** Ends every wait in progress (they resolve with []), closes the blocking connections. */
@@ -392,7 +392,7 @@ function decode(text: string): Revocation {
   } catch (error) {
     throw new TesseraError('INTERNAL', 'a stored revocation is not JSON', { cause: error });
   }
-  const [tenantId, sessionId, userId, applicationId, notBefore, expiresAt] = parse(
+  const [tenantId, sessionId, userId, applicationId, notBefore, expiresAt] = parseReply(
     encodedRevocation,
     json,
     'revocation',
@@ -437,17 +437,6 @@ function contiguous(
 
 function bySequence(a: SequencedRevocation, b: SequencedRevocation): number {
   return a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0;
-}
-
-/** Parses a reply; a shape we did not write is a defect of ours, hence INTERNAL. */
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new TesseraError('INTERNAL', `unexpected ${what} reply from the revocation log`, {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
 }
 
 /**
