@@ -16,29 +16,11 @@ import {
   type SessionApp,
   type SessionStores,
 } from '../../services/session/src/app.js';
-import {
-  closeRedisClient,
-  createMemoryRefreshTokenStore,
-  createRedisClient,
-  DIRECTORY_SCRIPTS,
-  REFRESH_TOKEN_SCRIPTS,
-  REVOCATION_LOG_SCRIPTS,
-  RedisDirectory,
-  RedisRefreshTokenStore,
-  RedisRevocationLog,
-  waitUntilReady,
-} from '../../services/session/src/store/index.js';
-import { MemoryDirectory } from '../../services/session/src/store/memory/memory-directory.js';
-import { MemoryRevocationLog } from '../../services/session/src/store/memory/memory-revocation-log.js';
+import { memorySessionStores, redisSessionStores } from '../../services/session/src/stores.js';
 
 /** Stores in process memory, for suites that test the flows rather than Redis. */
 export function memoryStores(clock: ManualClock): SessionStores {
-  return {
-    tokens: createMemoryRefreshTokenStore({ pepper: randomBytes(32), clock }),
-    revocations: new MemoryRevocationLog({ clock }),
-    directory: new MemoryDirectory({ clock }),
-    close: async () => {},
-  };
+  return memorySessionStores({ pepper: randomBytes(32), clock });
 }
 
 type AnyClient = issuerV1.IssuerServiceClient | sessionV1.SessionServiceClient;
@@ -67,29 +49,16 @@ export interface StackOptions {
   readonly stores?: (clock: ManualClock) => SessionStores | Promise<SessionStores>;
 }
 
-/**
- * Stores on a real Redis: one client with every script registered, as the session service's
- * composition root builds it.
- */
-export async function redisStores(clock: ManualClock, url: string): Promise<SessionStores> {
-  const client = createRedisClient(url, {
-    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
-  });
-  await waitUntilReady(client, 5000);
-  // Each stack gets its own revocation log, so suites sharing a Redis never see each other's.
-  const revocations = new RedisRevocationLog(client, {
+/** Stores on a real Redis, built as the session service's composition root builds them. */
+export function redisStores(clock: ManualClock, url: string): Promise<SessionStores> {
+  return redisSessionStores({
+    url,
+    pepper: randomBytes(32),
     clock,
-    name: `revocations-${randomBytes(4).toString('hex')}`,
+    readyTimeoutMs: 5000,
+    // Each stack gets its own revocation log, so suites sharing a Redis never see each other's.
+    revocationLogName: `revocations-${randomBytes(4).toString('hex')}`,
   });
-  return {
-    tokens: new RedisRefreshTokenStore(client, { pepper: randomBytes(32), clock }),
-    revocations,
-    directory: new RedisDirectory(client, { clock }),
-    async close() {
-      await revocations.close();
-      await closeRedisClient(client);
-    },
-  };
 }
 
 /** Starts the stack; `stores` default to memory stores. */

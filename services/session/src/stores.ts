@@ -7,7 +7,9 @@ import {
   closeRedisClient,
   createMemoryRefreshTokenStore,
   createRedisClient,
+  DEFAULT_COMMAND_TIMEOUT_MS,
   DIRECTORY_SCRIPTS,
+  type PolicyCheckLog,
   REFRESH_TOKEN_SCRIPTS,
   REVOCATION_LOG_SCRIPTS,
   RedisDirectory,
@@ -18,10 +20,71 @@ import {
 import { MemoryDirectory } from './store/memory/memory-directory.js';
 import { MemoryRevocationLog } from './store/memory/memory-revocation-log.js';
 
+/** The three stores in process memory: development (and flow tests) only. */
+export function memorySessionStores(options: { pepper: Uint8Array; clock: Clock }): SessionStores {
+  return {
+    tokens: createMemoryRefreshTokenStore(options),
+    revocations: new MemoryRevocationLog({ clock: options.clock }),
+    directory: new MemoryDirectory({ clock: options.clock }),
+    close: async () => {},
+  };
+}
+
+/** Options of {@link redisSessionStores}. */
+export interface RedisSessionStoresOptions {
+  readonly url: string;
+  readonly pepper: Uint8Array;
+  readonly clock: Clock;
+  readonly commandTimeoutMs?: number;
+  readonly readyTimeoutMs?: number;
+  /** The revocation log's name (its hash tag); the default suits one deployment per Redis. */
+  readonly revocationLogName?: string;
+  /** Refuse or warn when Redis may evict keys; no check when omitted. */
+  readonly evictionCheck?: { readonly mode: 'refuse' | 'warn'; readonly log: PolicyCheckLog };
+  readonly onConnectionError?: (error: Error) => void;
+}
+
 /**
- * The stores the environment asks for. Redis: one command client with every script
- * registered once (refresh tokens, revocation log, directory), checked for an eviction
- * policy that could silently drop sessions. Memory: development only, said loudly.
+ * The three stores on one Redis command client with every script registered once
+ * (refresh tokens, revocation log, directory); the revocation log adds its own blocking
+ * connection. Fails with UNAVAILABLE when Redis does not answer in time.
+ */
+export async function redisSessionStores(
+  options: RedisSessionStoresOptions,
+): Promise<SessionStores> {
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const client = createRedisClient(options.url, {
+    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
+    commandTimeoutMs,
+    ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
+  });
+  try {
+    await waitUntilReady(client, options.readyTimeoutMs ?? 10_000);
+    if (options.evictionCheck) await checkRedisPolicy(client, options.evictionCheck);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  const { clock } = options;
+  const revocations = new RedisRevocationLog(client, {
+    clock,
+    commandTimeoutMs,
+    ...(options.revocationLogName ? { name: options.revocationLogName } : {}),
+  });
+  return {
+    tokens: new RedisRefreshTokenStore(client, { pepper: options.pepper, clock, commandTimeoutMs }),
+    revocations,
+    directory: new RedisDirectory(client, { clock, commandTimeoutMs }),
+    async close() {
+      await revocations.close();
+      await closeRedisClient(client);
+    },
+  };
+}
+
+/**
+ * The stores the environment asks for: Redis, checked for an eviction policy that could
+ * silently drop sessions; or memory, development only, said loudly.
  */
 export async function createStores(
   env: SessionEnv,
@@ -32,46 +95,15 @@ export async function createStores(
     logger.warn(
       'SESSION_STORE=memory: refresh tokens, revocations and users live in this process only and are lost when it stops',
     );
-    return {
-      tokens: createMemoryRefreshTokenStore({ pepper: env.TESSERA_TOKEN_PEPPER, clock }),
-      revocations: new MemoryRevocationLog({ clock }),
-      directory: new MemoryDirectory({ clock }),
-      close: async () => {},
-    };
+    return memorySessionStores({ pepper: env.TESSERA_TOKEN_PEPPER, clock });
   }
-  const client = createRedisClient(env.REDIS_URL, {
-    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
-    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-    onError: (error) => logger.warn({ err: error }, 'redis connection error; reconnecting'),
-  });
-  try {
-    await waitUntilReady(client, 10_000);
-    await checkRedisPolicy(client, {
-      mode: env.REDIS_EVICTION_CHECK,
-      log: logger,
-    });
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
-  const revocations = new RedisRevocationLog(client, {
+  return redisSessionStores({
+    url: env.REDIS_URL,
+    pepper: env.TESSERA_TOKEN_PEPPER,
     clock,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    evictionCheck: { mode: env.REDIS_EVICTION_CHECK, log: logger },
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'redis connection error; reconnecting'),
   });
-  return {
-    tokens: new RedisRefreshTokenStore(client, {
-      pepper: env.TESSERA_TOKEN_PEPPER,
-      clock,
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-    }),
-    revocations,
-    directory: new RedisDirectory(client, {
-      clock,
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-    }),
-    async close() {
-      await revocations.close();
-      await closeRedisClient(client);
-    },
-  };
 }
