@@ -21,14 +21,26 @@ const EXTERNAL_ALGORITHMS = [
 
 type KeyResolver = Parameters<typeof jwtVerify>[1];
 
+const RESOLVERS = new WeakMap<IdentityProviderConfig, KeyResolver>();
+
 /**
  * The keys an identity provider's JWTs are verified with: its inline JWKS, its JWKS file, and
- * PEM keys by kid, merged. Built once per realm (the file is read then).
+ * PEM keys by kid, merged. Built once per provider object, i.e. once per realm load: the file
+ * is read then, not on every reconcile (a realm reload builds new provider objects).
  */
 export function identityProviderKeys(
   provider: IdentityProviderConfig,
   realmSource: string,
 ): KeyResolver {
+  let resolver = RESOLVERS.get(provider);
+  if (resolver === undefined) {
+    resolver = buildResolver(provider, realmSource);
+    RESOLVERS.set(provider, resolver);
+  }
+  return resolver;
+}
+
+function buildResolver(provider: IdentityProviderConfig, realmSource: string): KeyResolver {
   const jwks: JSONWebKeySet = { keys: [] };
   if (provider.keys.jwks) jwks.keys.push(...(provider.keys.jwks.keys as JSONWebKeySet['keys']));
   if (provider.keys.jwksFile) {
