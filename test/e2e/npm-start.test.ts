@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,55 @@ async function stopStack(stack: RunningStack, how: 'ctrl-c' | 'sigterm'): Promis
   for (const port of stack.otherPorts) expect(await isPortFree(port)).toBe(true);
 }
 
+/** Every live process below `pid` (children, their children, …), read from /proc. */
+function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const parent = pending.pop();
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(child);
+        pending.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by its new parent) holds no port and runs no code.
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until none of `pids` is alive, for at most `timeoutMs`; the survivors. */
+async function survivorsAfter(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = pids.filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = left.filter(alive);
+  }
+  return left;
+}
+
 function cli(...args: string[]): Promise<RunResult> {
   return runNode(bundles.cli, args);
 }
@@ -163,4 +212,27 @@ describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, 
 
     await stopStack(stack, 'sigterm');
   });
+
+  // A closed terminal sends SIGHUP; a supervisor may be killed outright. Either way nothing
+  // of the stack may be left holding its ports (security finding 14).
+  for (const how of ['SIGHUP', 'SIGKILL'] as const) {
+    it(`finding 14: ${how} of the supervisor leaves no process of the stack within 10 s`, async () => {
+      const stack = await startStack();
+      const stackPids = descendantsOf(stack.cli.pid);
+      // session, issuer, gateway, and redis-server under its guard
+      expect(stackPids.length).toBeGreaterThanOrEqual(4);
+
+      try {
+        stack.cli.signal(how);
+        await stack.cli.waitForExit();
+        expect(await survivorsAfter(stackPids, 10_000)).toEqual([]);
+        expect(await isPortFree(stack.issuerPort)).toBe(true);
+        expect(await isPortFree(stack.metricsPort)).toBe(true);
+        for (const port of stack.otherPorts) expect(await isPortFree(port)).toBe(true);
+      } finally {
+        // Survivors of a failed run would hold ports of later tests.
+        for (const pid of stackPids.filter(alive)) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
 });

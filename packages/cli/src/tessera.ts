@@ -1,5 +1,6 @@
 import { isTesseraError } from '@tessera/errors';
 import { Command, CommanderError } from 'commander';
+import { registerGuardCommand } from './commands/guard.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerRealmCommands } from './commands/realm.js';
 import { registerStartCommand } from './commands/start.js';
@@ -17,6 +18,7 @@ registerStartCommand(program, out);
 registerKeyCommands(program, out);
 registerRealmCommands(program, out);
 registerTokenCommands(program, out);
+registerGuardCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,5 +48,11 @@ export {
   type ServiceRegistration,
   serviceNameOf,
 } from './service-registration.js';
-export { installSignalHandlers, type SignalHandlerOptions, type SignalSource } from './signals.js';
+export {
+  installSignalHandlers,
+  onStopRequest,
+  type SignalHandlerOptions,
+  type SignalSource,
+  STOP_SIGNALS,
+} from './signals.js';
 export { ERROR_DOMAIN, ERROR_REASON_KEY, STATUS_DETAILS_KEY } from './status-details.js';

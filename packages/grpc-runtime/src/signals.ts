@@ -3,8 +3,46 @@ import type { GrpcServerRuntime } from './server.js';
 
 /** Where signals come from: `process` in production, an EventEmitter in tests. */
 export interface SignalSource {
-  on(event: NodeJS.Signals, listener: () => void): unknown;
-  off(event: NodeJS.Signals, listener: () => void): unknown;
+  on(event: NodeJS.Signals | 'disconnect', listener: () => void): unknown;
+  off(event: NodeJS.Signals | 'disconnect', listener: () => void): unknown;
+  /**
+   * True while an IPC channel links this process to the one that started it (`tessera start`
+   * spawns every service with one). The channel closes when that process ends, however it
+   * ends, SIGKILL included: `disconnect` is how a service learns it has been orphaned.
+   */
+  readonly connected?: boolean;
+  /** The IPC channel, unreferenced so that it never keeps a stopping process alive. */
+  readonly channel?: { unref(): void } | null | undefined;
+}
+
+/**
+ * The signals that stop a service: SIGTERM (orchestrators, supervisors), SIGINT (Ctrl-C) and
+ * SIGHUP (the terminal it was started from closed).
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/**
+ * Calls `onStop` for each stop signal (see {@link STOP_SIGNALS}), and with `'supervisor gone'`
+ * when the process that started this one over an IPC channel has ended. Returns a function
+ * that removes the listeners.
+ */
+export function onStopRequest(
+  onStop: (reason: NodeJS.Signals | 'supervisor gone') => void,
+  source: SignalSource = process,
+  signals: readonly NodeJS.Signals[] = STOP_SIGNALS,
+): () => void {
+  const listeners = signals.map((signal) => [signal, () => onStop(signal)] as const);
+  for (const [signal, listener] of listeners) source.on(signal, listener);
+  const orphaned = () => onStop('supervisor gone');
+  const supervised = source.connected === true;
+  if (supervised) {
+    source.channel?.unref();
+    source.on('disconnect', orphaned);
+  }
+  return () => {
+    for (const [signal, listener] of listeners) source.off(signal, listener);
+    if (supervised) source.off('disconnect', orphaned);
+  };
 }
 
 /** Options of {@link installSignalHandlers}. */
@@ -16,16 +54,16 @@ export interface SignalHandlerOptions {
   readonly cleanup?: () => Promise<void>;
   /** Ends the process; `process.exit` when omitted. 0 after a clean stop, 1 on failure. */
   readonly onExit?: (code: number) => void;
-  /** Defaults to SIGTERM and SIGINT. */
+  /** Defaults to {@link STOP_SIGNALS}. */
   readonly signals?: readonly NodeJS.Signals[];
   /** Defaults to `process`. */
   readonly source?: SignalSource;
 }
 
 /**
- * SIGTERM/SIGINT → graceful shutdown → cleanup → exit. A second signal cancels the calls
- * still running instead of waiting out the grace period. Returns a function that removes
- * the handlers.
+ * A stop signal (or the end of the supervising process, see {@link onStopRequest}) → graceful
+ * shutdown → cleanup → exit. A second one cancels the calls still running instead of waiting
+ * out the grace period. Returns a function that removes the handlers.
  */
 export function installSignalHandlers(
   runtime: Pick<GrpcServerRuntime, 'server' | 'shutdown'>,
@@ -33,7 +71,6 @@ export function installSignalHandlers(
 ): () => void {
   const { logger } = options;
   const source: SignalSource = options.source ?? process;
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = options.onExit ?? ((code: number) => process.exit(code));
   let received = false;
 
@@ -48,7 +85,7 @@ export function installSignalHandlers(
     }
   };
 
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'supervisor gone') => {
     if (received) {
       logger.warn({ signal }, 'second signal: cancelling the calls still running');
       runtime.server.forceShutdown();
@@ -59,9 +96,5 @@ export function installSignalHandlers(
     void stop().then(exit);
   };
 
-  const listeners = signals.map((signal) => [signal, () => onSignal(signal)] as const);
-  for (const [signal, listener] of listeners) source.on(signal, listener);
-  return () => {
-    for (const [signal, listener] of listeners) source.off(signal, listener);
-  };
+  return onStopRequest(onSignal, source, options.signals);
 }

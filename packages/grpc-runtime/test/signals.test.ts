@@ -51,4 +51,42 @@ describe('installSignalHandlers', () => {
     source.emit('SIGINT');
     expect(await exited.promise).toBe(1);
   });
+
+  it('shuts down on SIGHUP, as when its terminal closes', async () => {
+    harness = await startIssuer({});
+    const source = new EventEmitter();
+    const exited = deferred<number>();
+    installSignalHandlers(harness.runtime, {
+      logger: pino({ level: 'silent' }),
+      source,
+      onExit: (code) => exited.resolve(code),
+    });
+    source.emit('SIGHUP');
+    expect(await exited.promise).toBe(0);
+  });
+
+  it('shuts down when the supervisor that started it over IPC is gone', async () => {
+    harness = await startIssuer({});
+    let unreferenced = false;
+    const source = Object.assign(new EventEmitter(), {
+      connected: true,
+      channel: {
+        unref: () => {
+          unreferenced = true;
+        },
+      },
+    });
+    const exited = deferred<number>();
+    const uninstall = installSignalHandlers(harness.runtime, {
+      logger: pino({ level: 'silent' }),
+      source,
+      onExit: (code) => exited.resolve(code),
+    });
+    // The channel must not keep a stopping process alive.
+    expect(unreferenced).toBe(true);
+    source.emit('disconnect');
+    expect(await exited.promise).toBe(0);
+    uninstall();
+    expect(source.listenerCount('disconnect')).toBe(0);
+  });
 });

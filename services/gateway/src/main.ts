@@ -6,6 +6,7 @@ import {
   collectProcessMetrics,
   createChannelOptions,
   credentialsMetadata,
+  onStopRequest,
 } from '@tessera/grpc-runtime';
 import { createLocalValidator } from '@tessera/local-validation';
 import { createLogger } from '@tessera/logger';
@@ -90,8 +91,7 @@ try {
     }
     process.exit(0);
   };
-  process.on('SIGTERM', (signal) => void shutdown(signal));
-  process.on('SIGINT', (signal) => void shutdown(signal));
+  onStopRequest((reason) => void shutdown(reason));
 } catch (error) {
   bootLogger.fatal({ err: error }, 'gateway failed to start');
   process.exitCode = 1;

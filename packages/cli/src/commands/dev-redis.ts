@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** True when a `redis-server` binary is on PATH. */
 export function redisServerAvailable(): boolean {
@@ -23,7 +24,9 @@ async function freePort(): Promise<number> {
 /**
  * A private Redis for the development stack: on a free loopback port (never 6379, never a
  * user's data), its data in the data directory with an append-only file so sessions survive
- * restarts, and `noeviction` as production requires.
+ * restarts, and `noeviction` as production requires. It runs under `tessera guard` (this
+ * bundle), linked to this process by an IPC channel, so it stops when the stack's supervisor
+ * ends, however it ends.
  */
 export async function startDevRedis(
   dataDir: string,
@@ -32,8 +35,12 @@ export async function startDevRedis(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const child = spawn(
-    'redis-server',
+    process.execPath,
     [
+      fileURLToPath(import.meta.url),
+      'guard',
+      '--',
+      'redis-server',
       '--port',
       String(port),
       '--bind',
@@ -49,7 +56,7 @@ export async function startDevRedis(
       '--logfile',
       join(dir, 'redis.log'),
     ],
-    { stdio: 'ignore', detached: true },
+    { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], detached: true },
   );
   return { url: `redis://127.0.0.1:${port}`, process: child };
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDevRealm, loadRealmFile } from '@tessera/config';
+import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
 import { redisServerAvailable, startDevRedis } from './dev-redis.js';
 import { waitUntilHttpReady, waitUntilServing } from './health-wait.js';
@@ -141,12 +142,13 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         })();
         return stopping;
       };
-      process.on('SIGINT', () => void stopAll());
-      process.on('SIGTERM', () => void stopAll());
+      // SIGHUP too: closing the terminal must not leave the stack holding its ports.
+      onStopRequest(() => void stopAll());
       // The services run in their own process groups (so a terminal's Ctrl-C reaches them only
-      // once, through us); make sure they never outlive this process.
+      // once, through us). Each is linked to us by an IPC channel and stops by itself when it
+      // closes (we were killed); on an ordinary exit we make sure of it here too.
       process.on('exit', () => {
-        for (const { process: child } of children) if (running(child)) child.kill('SIGKILL');
+        for (const { process: child } of children) if (running(child)) child.kill('SIGTERM');
       });
       const watch = (name: string, child: ChildProcess) => {
         children.push({ name, process: child });
@@ -197,7 +199,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         ready: (exited: () => boolean) => Promise<void>,
       ) => {
         const child = spawn(process.execPath, ['--enable-source-maps', resolve(ROOT, bundle)], {
-          stdio: 'inherit',
+          stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
           detached: true,
           env: { ...serviceEnv, ...env },
         });
