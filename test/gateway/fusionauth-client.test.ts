@@ -125,6 +125,18 @@ describe('security finding 5 — issueJWT tokens die with their source session',
     for (const issued of [token, ...derived]) await eventually(() => isRejected(issued));
     expect(await refreshFails(forkRefreshToken)).toBe(true);
   });
+  it('finding 5: the 11th refresh token issued from one session is refused with 400 [forkLimit]refreshToken', async () => {
+    const { token, refreshToken } = await login([s.realm.applicationA, s.realm.applicationA2]);
+    for (let i = 0; i < 10; i++) {
+      const issued = await anonymous.issueJWT(s.realm.applicationA2, token, refreshToken);
+      expect(issued.response.refreshToken).toEqual(expect.any(String));
+    }
+    const refused = await failure(anonymous.issueJWT(s.realm.applicationA2, token, refreshToken));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.exception).toMatchObject({
+      fieldErrors: { refreshToken: [expect.objectContaining({ code: '[forkLimit]refreshToken' })] },
+    });
+  });
 });
 
 describe('security finding 8 — a refresh reflects the user as they are now', () => {

@@ -3729,6 +3729,8 @@ export const SessionServiceService = {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke: {
     path: "/tessera.session.v1.SessionService/Revoke" as const,
@@ -3809,6 +3811,8 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke: handleUnaryCall<RevokeRequest, RevokeResponse>;
   /**
@@ -3898,6 +3902,8 @@ export interface SessionServiceClient extends Client {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke(
     request: RevokeRequest,
