@@ -135,6 +135,7 @@ export async function startSessionChains(
           scopes: [],
           dataJson: '',
           sessionClaimsJson: '',
+          sourceId: '',
           startInstant: 0n,
           presenter: PRESENTER,
         },

@@ -89,6 +89,7 @@ const record = (id: string): sessionV1.RefreshToken => ({
   dataJson: '{}',
   policy: undefined,
   sessionClaimsJson: '{}',
+  sourceId: '',
 });
 
 const recordJson = (id: string) => ({

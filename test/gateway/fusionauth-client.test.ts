@@ -1,4 +1,5 @@
 import { FusionAuthClient } from '@fusionauth/typescript-client';
+import type { sessionV1 } from '@tessera/contracts';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayStack, startGatewayStack } from '../support/gateway-stack.js';
@@ -105,6 +106,66 @@ describe('issueJWT', () => {
     expect(
       (await failure(anonymous.issueJWT(s.realm.applicationA2, 'x.y.z', ABSENT))).statusCode,
     ).toBe(401);
+  });
+});
+
+describe('security finding 5 — issueJWT tokens die with their source session', () => {
+  it('finding 5: once the source session is revoked, /api/jwt/validate refuses the issued tokens and the fork’s refresh token is refused', async () => {
+    const { token, refreshToken, refreshTokenId } = await login([
+      s.realm.applicationA,
+      s.realm.applicationA2,
+    ]);
+    const tokenOnly = await anonymous.issueJWT(s.realm.applicationA2, token, ABSENT);
+    const withFork = await anonymous.issueJWT(s.realm.applicationA2, token, refreshToken);
+    const forkRefreshToken = withFork.response.refreshToken ?? '';
+    expect(forkRefreshToken).not.toBe('');
+    const derived = [tokenOnly.response.token ?? '', withFork.response.token ?? ''];
+    for (const issued of derived) expect(await isRejected(issued)).toBe(false);
+    await client.revokeRefreshTokenById(refreshTokenId);
+    for (const issued of [token, ...derived]) await eventually(() => isRejected(issued));
+    expect(await refreshFails(forkRefreshToken)).toBe(true);
+  });
+  it('finding 5: the 11th refresh token issued from one session is refused with 400 [forkLimit]refreshToken', async () => {
+    const { token, refreshToken } = await login([s.realm.applicationA, s.realm.applicationA2]);
+    for (let i = 0; i < 10; i++) {
+      const issued = await anonymous.issueJWT(s.realm.applicationA2, token, refreshToken);
+      expect(issued.response.refreshToken).toEqual(expect.any(String));
+    }
+    const refused = await failure(anonymous.issueJWT(s.realm.applicationA2, token, refreshToken));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.exception).toMatchObject({
+      fieldErrors: { refreshToken: [expect.objectContaining({ code: '[forkLimit]refreshToken' })] },
+    });
+  });
+});
+
+describe('security finding 8 — a refresh reflects the user as they are now', () => {
+  it('finding 8: a deactivated user’s refresh is refused (400) and their access token refused (401)', async () => {
+    const { userId, token, refreshToken } = await login();
+    await s.call<sessionV1.UpsertUserRequest, sessionV1.UpsertUserResponse>(
+      s.sessionClient,
+      'upsertUser',
+      {
+        user: {
+          id: userId,
+          tenantId: s.realm.tenantA,
+          email: `${userId}@a.example`,
+          username: '',
+          verified: true,
+          active: false,
+          firstName: '',
+          lastName: '',
+          fullName: '',
+          dataJson: '',
+          insertInstant: 0n,
+          lastUpdateInstant: 0n,
+          lastLoginInstant: 0n,
+          registrations: [],
+        },
+      },
+    );
+    expect(await refreshFails(refreshToken)).toBe(true);
+    await eventually(() => isRejected(token));
   });
 });
 

@@ -1,6 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, register } from '../gateway/support-fusionauth.js';
 import {
   claimsOf,
   revocationApplied,
@@ -166,6 +167,234 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
           ownerUserId: '',
         });
         expect(error).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'selector' });
+      });
+    });
+
+    const issueFor = (token: string, refreshToken = '') =>
+      s.call<issuerV1.IssueForApplicationRequest, issuerV1.IssueForApplicationResponse>(
+        s.issuerClient,
+        'issueForApplication',
+        { tenantId: s.realm.tenantA, token, applicationId: s.realm.applicationA2, refreshToken },
+      );
+
+    const setActive = (userId: string, active: boolean) =>
+      s.call<sessionV1.UpsertUserRequest, sessionV1.UpsertUserResponse>(
+        s.sessionClient,
+        'upsertUser',
+        {
+          user: {
+            id: userId,
+            tenantId: s.realm.tenantA,
+            email: `${userId}@a.example`,
+            username: '',
+            verified: true,
+            active,
+            firstName: '',
+            lastName: '',
+            fullName: '',
+            dataJson: '',
+            insertInstant: 0n,
+            lastUpdateInstant: 0n,
+            lastLoginInstant: 0n,
+            registrations: [],
+          },
+        },
+      );
+
+    /** A directory user registered to both applications of tenant A, and a session of A. */
+    const loginBoth = async () => {
+      const userId = await createUser(s, {
+        applicationIds: [s.realm.applicationA, s.realm.applicationA2],
+        roles: ['admin'],
+      });
+      return { userId, ...(await startSession(userId)) };
+    };
+
+    const getById = (id: string) =>
+      s.call<sessionV1.GetRequest, sessionV1.GetResponse>(s.sessionClient, 'get', {
+        id,
+        tenantId: s.realm.tenantA,
+        token: '',
+      });
+
+    const revokedReason = commonV1.ValidationReason.VALIDATION_REASON_REVOKED;
+
+    describe('security finding 5 — tokens issued for another application die with their source session', () => {
+      it('finding 5: revoking the source reaches the derived tokens (with and without a refresh token) and the fork', async () => {
+        const source = await loginBoth();
+        const tokenOnly = await issueFor(source.token);
+        const withFork = await issueFor(source.token, source.refreshToken);
+        expect(claimsOf(tokenOnly.token).sid).toBe(source.refreshTokenId);
+        expect(withFork.refreshToken).not.toBe('');
+        expect(claimsOf(withFork.token).sid).toBe(withFork.refreshTokenId);
+        const forkRecord = await getById(withFork.refreshTokenId);
+        expect(forkRecord.record?.sourceId).toBe(source.refreshTokenId);
+        for (const token of [source.token, tokenOnly.token, withFork.token]) {
+          expect(await validate(token)).toMatchObject({ valid: true });
+        }
+        const before = s.issuer.revocations.sequence;
+        const { revokedCount } = await revoke({ $case: 'id', value: source.refreshTokenId });
+        expect(revokedCount).toBe(2);
+        await revocationApplied(s, before + 2n);
+        for (const token of [source.token, tokenOnly.token, withFork.token]) {
+          expect((await validate(token)).reason).toBe(revokedReason);
+        }
+        expect(
+          await s.fail(s.sessionClient, 'get', {
+            id: withFork.refreshTokenId,
+            tenantId: s.realm.tenantA,
+            token: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_NOT_FOUND' });
+        expect(
+          await s.fail(s.issuerClient, 'refresh', {
+            tenantId: '',
+            refreshToken: withFork.refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID' });
+      });
+
+      it('finding 5: reuse of the source’s consumed refresh token (theft) revokes the fork and its access tokens', async () => {
+        const oneTimeUse = {
+          expiration: commonV1.ExpirationPolicy.EXPIRATION_POLICY_FIXED,
+          usage: commonV1.UsagePolicy.USAGE_POLICY_ONE_TIME_USE,
+          timeToLiveMinutes: 60,
+          maximumTimeToLiveMinutes: 0,
+          gracePeriodSeconds: 0,
+          revokeFamilyOnReuse: true,
+        };
+        const create = (applicationId: string, sourceId: string) =>
+          s.call<sessionV1.CreateRequest, sessionV1.CreateResponse>(s.sessionClient, 'create', {
+            tenantId: s.realm.tenantA,
+            applicationId,
+            userId: 'user-theft-fork',
+            policy: oneTimeUse,
+            device: undefined,
+            scopes: [],
+            dataJson: '',
+            sessionClaimsJson: '',
+            startInstant: 0n,
+            presenter: undefined,
+            sourceId,
+          });
+        const source = await create(s.realm.applicationA, '');
+        const fork = await create(s.realm.applicationA2, source.record?.id ?? '');
+        // An access token of the fork, from the issuer.
+        const forkRefreshed = await refresh(fork.refreshToken);
+        expect(claimsOf(forkRefreshed.token).sid).toBe(fork.record?.id);
+        await refresh(source.refreshToken);
+        const before = s.issuer.revocations.sequence;
+        expect(
+          await s.fail(s.issuerClient, 'refresh', {
+            tenantId: '',
+            refreshToken: source.refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID', metadata: { cause: 'reused' } });
+        await revocationApplied(s, before + 2n);
+        expect((await validate(forkRefreshed.token)).reason).toBe(revokedReason);
+        expect(
+          await s.fail(s.issuerClient, 'refresh', {
+            tenantId: '',
+            refreshToken: forkRefreshed.refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID' });
+      });
+
+      it('finding 5: a session has at most 10 forks by default: the 11th is FAILED_PRECONDITION SESSION_FORK_LIMIT', async () => {
+        const source = await loginBoth();
+        for (let i = 0; i < 10; i++) {
+          expect((await issueFor(source.token, source.refreshToken)).refreshToken).not.toBe('');
+        }
+        const refused = await s.fail(s.issuerClient, 'issueForApplication', {
+          tenantId: s.realm.tenantA,
+          token: source.token,
+          applicationId: s.realm.applicationA2,
+          refreshToken: source.refreshToken,
+        });
+        expect(refused).toMatchObject({
+          code: status.FAILED_PRECONDITION,
+          reason: 'SESSION_FORK_LIMIT',
+        });
+        // Without a refresh token nothing is forked: still served.
+        expect((await issueFor(source.token)).token).not.toBe('');
+      });
+    });
+
+    describe('security finding 8 — a refresh reflects the user as the directory knows them now', () => {
+      it('finding 8: a deactivated user’s refresh is refused and the session revoked, its access tokens too', async () => {
+        const { userId, token, refreshToken, refreshTokenId } = await loginBoth();
+        await setActive(userId, false);
+        const before = s.issuer.revocations.sequence;
+        expect(
+          await s.fail(s.issuerClient, 'refresh', {
+            tenantId: '',
+            refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          }),
+        ).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'REFRESH_TOKEN_INVALID' });
+        expect(
+          await s.fail(s.sessionClient, 'get', {
+            id: refreshTokenId,
+            tenantId: s.realm.tenantA,
+            token: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_NOT_FOUND' });
+        await revocationApplied(s, before + 1n);
+        expect((await validate(token)).reason).toBe(revokedReason);
+        // Reactivated, the revoked session stays revoked.
+        await setActive(userId, true);
+        expect(
+          await s.fail(s.issuerClient, 'refresh', {
+            tenantId: '',
+            refreshToken,
+            timeToLiveSeconds: 0,
+            presenter: undefined,
+            requestId: '',
+          }),
+        ).toMatchObject({ reason: 'REFRESH_TOKEN_INVALID' });
+      });
+
+      it('finding 8: a refresh carries the roles the registration has now', async () => {
+        const { userId, token, refreshToken } = await loginBoth();
+        expect(claimsOf(token).roles).toEqual(['admin']);
+        await register(s, userId, s.realm.applicationA, ['editor', 'viewer']);
+        expect(claimsOf((await refresh(refreshToken)).token).roles).toEqual(['editor', 'viewer']);
+      });
+
+      it('finding 8: IssueForApplication and StartSession refuse a deactivated user', async () => {
+        const { userId, token, refreshToken } = await loginBoth();
+        await setActive(userId, false);
+        expect(
+          await s.fail(s.issuerClient, 'issueForApplication', {
+            tenantId: s.realm.tenantA,
+            token,
+            applicationId: s.realm.applicationA2,
+            refreshToken,
+          }),
+        ).toMatchObject({ code: status.UNAUTHENTICATED, reason: 'UNAUTHENTICATED' });
+        expect(
+          await s.fail(s.issuerClient, 'startSession', {
+            tenantId: s.realm.tenantA,
+            applicationId: s.realm.applicationA,
+            userId,
+            authenticationType: 'PASSWORD',
+            presenter: undefined,
+            device: undefined,
+            scopes: [],
+            dataJson: '',
+          }),
+        ).toMatchObject({ code: status.UNAUTHENTICATED });
       });
     });
 

@@ -44,6 +44,11 @@ const tenantSchema = z.strictObject({
     })
     .prefault({}),
   refreshToken: refreshTokenSettingsSchema.prefault({}),
+  /**
+   * How many live sessions IssueForApplication may fork from one session (each fork is a
+   * refresh token of another application, revoked with its source). 0 forbids forks.
+   */
+  maximumSessionForks: z.int().min(0).max(1000).default(10),
   /** Neostore tokens/generate settings. */
   neostore: z
     .strictObject({

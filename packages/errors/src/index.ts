@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'SHUTTING_DOWN',
   'UNIMPLEMENTED',
   'REFRESH_TOKEN_NOT_FOUND',
+  'SESSION_FORK_LIMIT',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -54,6 +54,9 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, Status>> = Object.
   UNIMPLEMENTED: Status.UNIMPLEMENTED,
   // No live refresh token with this id: a missing resource.
   REFRESH_TOKEN_NOT_FOUND: Status.NOT_FOUND,
+  // The session has as many forks as its tenant allows. Not a quota that frees up with time
+  // (RESOURCE_EXHAUSTED invites retries): the caller must revoke a fork or start a session.
+  SESSION_FORK_LIMIT: Status.FAILED_PRECONDITION,
 });
 
 /** The message sent for every failure whose real message must stay in the logs. */

@@ -87,6 +87,26 @@ function parseObject(text: string): Record<string, unknown> {
 
 const nowSeconds = (clock: Clock) => Math.floor(clock.now() / 1000);
 
+/** A deactivated user gets no new token, whatever they present. */
+function requireActive(user: sessionV1.User | undefined, field: string): void {
+  if (user !== undefined && !user.active) {
+    throw new TesseraError('UNAUTHENTICATED', 'the user is deactivated', {
+      field,
+      metadata: { cause: 'user-deactivated' },
+    });
+  }
+}
+
+/** Why a refresh no longer reflects a user who may have tokens: the session must end. */
+function endedSessionCause(
+  user: sessionV1.User | undefined,
+  applicationId: string,
+): string | undefined {
+  if (user === undefined) return undefined;
+  if (!user.active) return 'user-deactivated';
+  return registrationOf(user, applicationId) === undefined ? 'registration-removed' : undefined;
+}
+
 /**
  * StartSession, Refresh, IssueForApplication and Reconcile: the flows that pair an access
  * token with a refresh token kept by the session service. Each access token of a session
@@ -137,6 +157,7 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
           }),
           startInstant: 0n,
           presenter: input.presenter,
+          sourceId: '',
         },
         input.ctx.deadline,
       );
@@ -170,6 +191,7 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
       const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
       if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
       const user = await session.findUser(tenant.id, request.userId, ctx.deadline);
+      requireActive(user, 'user_id');
       const minted = await mint({
         snapshot,
         tenant,
@@ -230,26 +252,44 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
           },
         );
       }
+      // A refresh reflects the user as the directory knows them now (one read per refresh):
+      // a deactivated user, or one no longer registered, ends the session, and roles are
+      // re-read. A user the directory does not hold keeps what the session started with.
+      const user = await session.findUser(tenant.id, record.userId, ctx.deadline);
+      const ended = endedSessionCause(user, application.id);
+      if (ended !== undefined) {
+        await session.revoke(
+          { tenantId: tenant.id, selector: { $case: 'id', value: record.id }, ownerUserId: '' },
+          ctx.deadline,
+        );
+        throw new TesseraError('REFRESH_TOKEN_INVALID', 'the refresh token is revoked', {
+          field: 'refresh_token',
+          metadata: { cause: 'revoked', detail: ended },
+        });
+      }
       const settings = effectiveJwtSettings(tenant, application);
       const lifetimeSeconds =
         request.timeToLiveSeconds > 0
           ? Math.min(request.timeToLiveSeconds, settings.accessTokenTimeToLiveSeconds)
           : settings.accessTokenTimeToLiveSeconds;
       const carried = parseObject(record.sessionClaimsJson);
+      const carriedRoles = Array.isArray(carried.roles)
+        ? carried.roles.filter((r): r is string => typeof r === 'string')
+        : [];
       const claims = buildAccessTokenClaims({
         tenant,
         application,
         registered: true,
-        roles: Array.isArray(carried.roles)
-          ? carried.roles.filter((r): r is string => typeof r === 'string')
-          : [],
-        user: {
-          id: record.userId,
-          email: typeof carried.email === 'string' ? carried.email : '',
-          verified: carried.email_verified === true,
-          username:
-            typeof carried.preferred_username === 'string' ? carried.preferred_username : '',
-        },
+        roles: user ? (registrationOf(user, application.id)?.roles ?? []) : carriedRoles,
+        user: user
+          ? tokenUserOf(user, record.userId)
+          : {
+              id: record.userId,
+              email: typeof carried.email === 'string' ? carried.email : '',
+              verified: carried.email_verified === true,
+              username:
+                typeof carried.preferred_username === 'string' ? carried.preferred_username : '',
+            },
         sessionId: record.id,
         authenticationType: 'REFRESH_TOKEN',
         authTime:
@@ -302,7 +342,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
           field: 'token',
         });
       const user = await session.findUser(tenant.id, userId, ctx.deadline);
+      requireActive(user, 'token');
       const registration = registrationOf(user, target.id);
+      // The presented token's session: the new token carries it, so revoking that session
+      // (which also revokes every session forked from it) reaches the new token too.
+      const presentedSid = typeof presented.sid === 'string' ? presented.sid : '';
       const registered = registration !== undefined;
       const settings = effectiveJwtSettings(tenant, target);
 
@@ -337,6 +381,8 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
               // FusionAuth: the new refresh token keeps the original session's start.
               startInstant: source.startInstant,
               presenter: undefined,
+              // Linked to the source: revoked with it, and capped per session.
+              sourceId: source.id,
             },
             ctx.deadline,
           );
@@ -350,7 +396,7 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
         registered,
         roles: registration?.roles ?? [],
         user: tokenUserOf(user, userId),
-        ...(refreshTokenId ? { sessionId: refreshTokenId } : {}),
+        ...(refreshTokenId || presentedSid ? { sessionId: refreshTokenId || presentedSid } : {}),
         authenticationType: 'JWT_SSO',
         authTime: typeof presented.auth_time === 'number' ? presented.auth_time : nowSeconds(clock),
         scopes: [],

@@ -10,6 +10,7 @@ const CALLER_FACING: ReadonlySet<ErrorCode> = new Set([
   'LIMIT_EXCEEDED',
   'REFRESH_TOKEN_INVALID',
   'REFRESH_TOKEN_NOT_FOUND',
+  'SESSION_FORK_LIMIT',
   'USER_NOT_FOUND',
   'ALREADY_EXISTS',
   'APPLICATION_NOT_FOUND',
@@ -82,6 +83,10 @@ export class SessionGateway {
 
   get(request: sessionV1.GetRequest, deadline?: number): Promise<sessionV1.GetResponse> {
     return this.#call(this.#client.get.bind(this.#client), request, deadline);
+  }
+
+  revoke(request: sessionV1.RevokeRequest, deadline?: number): Promise<sessionV1.RevokeResponse> {
+    return this.#call(this.#client.revoke.bind(this.#client), request, deadline);
   }
 
   getUser(

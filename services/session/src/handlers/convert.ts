@@ -148,6 +148,7 @@ export function recordToProto(record: RefreshTokenRecord): sessionV1.RefreshToke
     dataJson: JSON.stringify(record.data),
     policy: policyToProto(record.policy),
     sessionClaimsJson: JSON.stringify(record.sessionClaims),
+    sourceId: record.sourceId,
   };
 }
 

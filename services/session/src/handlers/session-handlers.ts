@@ -8,7 +8,11 @@ import { revocationOf } from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
 import type { Directory, UserSelector } from '../store/directory.js';
 import type { RevocationLog } from '../store/revocation-log.js';
-import type { RefreshTokenStore, RevokeSelector } from '../store/session-store.js';
+import type {
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RevokeSelector,
+} from '../store/session-store.js';
 import { CALLER_KEY } from './authentication.js';
 import {
   deviceFromProto,
@@ -101,6 +105,24 @@ function selectorFromProto(selector: sessionV1.RevokeRequest['selector']): Revok
   }
 }
 
+/**
+ * Whether the revocation event of `selector` reaches the access tokens of `record` by itself
+ * (id and token selectors publish one event per revoked session).
+ */
+function selectorNames(selector: RevokeSelector, record: RefreshTokenRecord): boolean {
+  switch (selector.kind) {
+    case 'id':
+    case 'token':
+      return true;
+    case 'user':
+      return record.userId === selector.userId;
+    case 'application':
+      return record.applicationId === selector.applicationId;
+    case 'user-application':
+      return record.userId === selector.userId && record.applicationId === selector.applicationId;
+  }
+}
+
 /** The session service's RPCs: proto ↔ store, and the revocation events revokes imply. */
 export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
   const { tokens, directory, clock, metrics } = deps;
@@ -142,6 +164,14 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         sessionClaims: jsonObjectField(request.sessionClaimsJson, 'session_claims_json'),
         ...(request.startInstant > 0n ? { startInstant: toMs(request.startInstant) } : {}),
         presenter: presenterFromProto(request.presenter),
+        ...(request.sourceId === ''
+          ? {}
+          : {
+              fork: {
+                sourceId: requireText(request.sourceId, 'source_id'),
+                maximumForks: realm.tenants.get(tenantId)?.maximumSessionForks ?? 0,
+              },
+            }),
       });
       metrics.sessions.inc({ outcome: 'created' });
       return { refreshToken: token, record: recordToProto(record) };
@@ -180,8 +210,9 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           },
           'refresh token reused outside its grace period',
         );
-        if (theft.familyRevoked)
-          await publish(theft.tenantId, { kind: 'id', id: theft.familyId }, [theft.familyId]);
+        // The family and the forks revoked with it: one session revocation each.
+        if (theft.revokedIds.length > 0)
+          await publish(theft.tenantId, { kind: 'id', id: theft.familyId }, theft.revokedIds);
       }
       throw new TesseraError('REFRESH_TOKEN_INVALID', `the refresh token is ${outcome.cause}`, {
         field: 'refresh_token',
@@ -251,6 +282,16 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         selector,
         revoked.map((record) => record.id),
       );
+      // Forks revoked with a covered session may belong to users or applications the
+      // selector does not name: their access tokens are reached by their session ids.
+      const uncovered = revoked.filter((record) => !selectorNames(selector, record));
+      if (uncovered.length > 0) {
+        await publish(
+          tenantId,
+          { kind: 'id', id: '' },
+          uncovered.map((record) => record.id),
+        );
+      }
       const [first] = revocations;
       return {
         revokedCount: revoked.length,

@@ -13,6 +13,10 @@
  * 5. Redis down: every call fails with TesseraError UNAVAILABLE within its deadline, never a
  *    wrong success; the store recovers by itself when Redis returns.
  * 6. Token values are never stored: only HMAC-SHA-256 hashes with a server pepper.
+ * 7. A fork (a family created with `fork`) is linked to its source's root session: it is
+ *    registered with the root only while the root is live and below its fork cap, every
+ *    revocation and every reuse-triggered revocation of the root revokes its forks before
+ *    resolving, and a fork whose root is revoked is never rotated.
  */
 
 /** FusionAuth refresh-token expiration policies. */
@@ -69,6 +73,16 @@ export interface RefreshTokenRecord {
   readonly policy: RefreshPolicy;
   /** Claims the session's access tokens carry across refreshes (auth_time, authenticationType, …). */
   readonly sessionClaims: Readonly<Record<string, unknown>>;
+  /** The root session this family is a fork of; '' for a session of its own. */
+  readonly sourceId: string;
+}
+
+/** Forking a session: the new family lives and dies with the source's root session. */
+export interface ForkInput {
+  /** The live family to fork (a fork of a fork is linked to the same root). */
+  readonly sourceId: string;
+  /** How many live forks the root may have; creation beyond is SESSION_FORK_LIMIT. */
+  readonly maximumForks: number;
 }
 
 /** What starting a session takes. */
@@ -84,6 +98,11 @@ export interface CreateInput {
   /** Epoch ms; defaults to now. FusionAuth issue keeps the original session's start. */
   readonly startInstant?: number;
   readonly presenter: Presenter;
+  /**
+   * Fork this session (same tenant and user). A source that is unknown, of another user,
+   * revoked or expired is REFRESH_TOKEN_INVALID; a root at its cap is SESSION_FORK_LIMIT.
+   */
+  readonly fork?: ForkInput;
 }
 
 /** What using a refresh token takes. */
@@ -108,6 +127,8 @@ export interface TheftEvent {
   readonly detectedAt: number;
   /** Whether the family was revoked as a consequence. */
   readonly familyRevoked: boolean;
+  /** Every family revoked as a consequence: the family, then its forks (empty when none). */
+  readonly revokedIds: readonly string[];
 }
 
 /** Why a rotation was refused. */
@@ -147,8 +168,9 @@ export interface RefreshTokenStore {
     applicationId?: string,
   ): Promise<RefreshTokenRecord[]>;
   /**
-   * Revokes every live family the selector covers (within `tenantId`), and resolves only
-   * once none of them can be rotated any more. Returns the revoked records.
+   * Revokes every live family the selector covers (within `tenantId`) and the forks of
+   * each, and resolves only once none of them can be rotated any more. Returns the revoked
+   * records, forks included (a fork may belong to an application the selector does not name).
    */
   revoke(tenantId: string, selector: RevokeSelector): Promise<RefreshTokenRecord[]>;
   /** The record a token belongs to, when the token is live (used for ownership checks). */

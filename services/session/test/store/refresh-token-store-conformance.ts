@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ManualClock } from '@tessera/clock';
 import { isTesseraError } from '@tessera/errors';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -556,6 +556,7 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
           presenter: presenter(3),
           detectedAt: clock.now(),
           familyRevoked: true,
+          revokedIds: [record.id],
         },
       });
       expect(await rotate(successor)).toEqual({ ok: false, cause: 'revoked' });
@@ -631,6 +632,144 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       await rotate(token, 2, 'request-1');
       expect(await rotate(token, 2, 'request-2')).toMatchObject({ ok: false, cause: 'reused' });
       expect(await rotate(token, 2, '')).toMatchObject({ ok: false, cause: 'reused' });
+    });
+  });
+
+  describe('security finding 5 — a fork lives and dies with its source session', () => {
+    /** A fork of `source` for another application of the same user. */
+    const fork = (
+      source: { who: Principal; record: RefreshTokenRecord },
+      maximumForks = 10,
+      applicationId = randomUUID(),
+    ) =>
+      start({ ...source.who, applicationId }, source.record.policy, {
+        startInstant: source.record.startInstant,
+        fork: { sourceId: source.record.id, maximumForks },
+      });
+
+    const failureOf = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (error) {
+        if (isTesseraError(error)) return { code: error.code, cause: error.metadata.cause };
+        throw error;
+      }
+      throw new Error('expected a failure');
+    };
+
+    it('finding 5: revoking the source revokes its forks (a fork of a fork too) and returns them all', async () => {
+      const source = await start();
+      const first = await fork(source);
+      const second = await fork(first);
+      expect(first.record.sourceId).toBe(source.record.id);
+      // A fork of a fork is linked to the same root session.
+      expect(second.record.sourceId).toBe(source.record.id);
+      const revoked = await store.revoke(source.who.tenantId, { kind: 'id', id: source.record.id });
+      expect(revoked.map((record) => record.id).sort()).toEqual(
+        [source.record.id, first.record.id, second.record.id].sort(),
+      );
+      expect(await rotate(first.token)).toEqual({ ok: false, cause: 'revoked' });
+      expect(await rotate(second.token)).toEqual({ ok: false, cause: 'revoked' });
+      expect(await store.get(first.record.id)).toBeUndefined();
+    });
+
+    it('finding 5: a revocation by user or application that covers the source reaches forks of other applications', async () => {
+      for (const kind of ['user', 'application', 'user-application'] as const) {
+        const source = await start();
+        const forked = await fork(source);
+        const revoked = await store.revoke(
+          source.who.tenantId,
+          selectorFor(kind, source.who, source),
+        );
+        expect(revoked.map((record) => record.id)).toContain(forked.record.id);
+        expect(await rotate(forked.token)).toEqual({ ok: false, cause: 'revoked' });
+      }
+    });
+
+    it('finding 5: revoking a fork leaves its source and the other forks alive', async () => {
+      const source = await start();
+      const first = await fork(source);
+      const second = await fork(source);
+      const revoked = await store.revoke(source.who.tenantId, { kind: 'id', id: first.record.id });
+      expect(revoked.map((record) => record.id)).toEqual([first.record.id]);
+      expect(await rotate(source.token)).toMatchObject({ ok: true });
+      expect(await rotate(second.token)).toMatchObject({ ok: true });
+    });
+
+    it('finding 5: reuse of the source’s consumed token (theft) revokes its forks and names them', async () => {
+      const source = await start();
+      const forked = await fork(source);
+      tokenOf(await rotate(source.token, 2));
+      const theft = await rotate(source.token, 3);
+      expect(theft).toMatchObject({ ok: false, cause: 'reused', theft: { familyRevoked: true } });
+      expect(!theft.ok && theft.theft?.revokedIds).toEqual([source.record.id, forked.record.id]);
+      expect(await rotate(forked.token)).toEqual({ ok: false, cause: 'revoked' });
+    });
+
+    it('finding 5: a revoked, expired, unknown or other user’s source cannot be forked', async () => {
+      const revoked = await start();
+      await store.revoke(revoked.who.tenantId, { kind: 'id', id: revoked.record.id });
+      expect(await failureOf(fork(revoked))).toEqual({
+        code: 'REFRESH_TOKEN_INVALID',
+        cause: 'revoked',
+      });
+      const other = await start();
+      expect(
+        await failureOf(
+          start(principal(), other.record.policy, {
+            fork: { sourceId: other.record.id, maximumForks: 10 },
+          }),
+        ),
+      ).toEqual({ code: 'REFRESH_TOKEN_INVALID', cause: 'unknown' });
+      expect(
+        await failureOf(
+          start(principal(), policy(), { fork: { sourceId: randomUUID(), maximumForks: 10 } }),
+        ),
+      ).toEqual({ code: 'REFRESH_TOKEN_INVALID', cause: 'unknown' });
+      const expiring = await start(principal(), policy({ expiration: 'Fixed' }));
+      clock.advance(60 * MINUTE_MS);
+      expect(
+        await failureOf(
+          start({ ...expiring.who, applicationId: randomUUID() }, policy(), {
+            fork: { sourceId: expiring.record.id, maximumForks: 10 },
+          }),
+        ),
+      ).toEqual({
+        code: 'REFRESH_TOKEN_INVALID',
+        cause: 'expired',
+      });
+    });
+
+    it('finding 5: a session has at most maximumForks live forks; a revoked fork frees its place', async () => {
+      const source = await start();
+      const forks = [];
+      for (let i = 0; i < 10; i++) forks.push(await fork(source, 10));
+      expect(await failureOf(fork(source, 10))).toEqual({
+        code: 'SESSION_FORK_LIMIT',
+        cause: undefined,
+      });
+      // Forks of forks count against the same session.
+      expect(await failureOf(fork(forks[0]!, 10))).toMatchObject({ code: 'SESSION_FORK_LIMIT' });
+      await store.revoke(source.who.tenantId, { kind: 'id', id: forks[3]!.record.id });
+      expect((await fork(source, 10)).record.sourceId).toBe(source.record.id);
+      expect(await failureOf(fork(source, 0))).toMatchObject({ code: 'SESSION_FORK_LIMIT' });
+    });
+
+    it(`finding 5: forks created concurrently with the source's revocation never outlive it (×${rounds})`, async () => {
+      for (let round = 0; round < rounds; round++) {
+        const source = await start();
+        const attempts = Array.from({ length: 5 }, () =>
+          fork(source).then(
+            (created) => created,
+            () => undefined,
+          ),
+        );
+        await store.revoke(source.who.tenantId, { kind: 'id', id: source.record.id });
+        for (const created of await Promise.all(attempts)) {
+          if (created === undefined) continue;
+          expect(await rotate(created.token)).toEqual({ ok: false, cause: 'revoked' });
+        }
+      }
     });
   });
 

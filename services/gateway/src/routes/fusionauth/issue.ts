@@ -38,8 +38,17 @@ const ISSUE_ERRORS = {
   // An application the tenant does not have is bad input, not a missing resource: the
   // document gives this endpoint no 404.
   statuses: { [status.NOT_FOUND]: 400 },
-  codes: { APPLICATION_NOT_FOUND: { field: 'applicationId', code: '[invalid]applicationId' } },
-  fields: { application_id: 'applicationId', refresh_token: 'refreshToken' },
+  codes: {
+    APPLICATION_NOT_FOUND: { field: 'applicationId', code: '[invalid]applicationId' },
+    // The refresh token's session already has as many forks as its tenant allows.
+    SESSION_FORK_LIMIT: { field: 'refreshToken', code: '[forkLimit]refreshToken' },
+  },
+  // `source_id`: the session forked for the new refresh token is the presented refresh token's.
+  fields: {
+    application_id: 'applicationId',
+    refresh_token: 'refreshToken',
+    source_id: 'refreshToken',
+  },
 };
 
 /** `GET /api/jwt/issue`: an access token for another application, from a valid one (SSO). */

@@ -6,6 +6,7 @@ import {
   isExpired,
   withinGracePeriod,
 } from '../../domain/expiration.js';
+import { forkLimitReached, sourceNotLive } from '../../domain/session-fork.js';
 import { planSessionStart } from '../../domain/session-start.js';
 import { createTokenCodec, isUuid, type TokenCodec } from '../../domain/token-codec.js';
 import type {
@@ -63,6 +64,10 @@ interface Family {
   readonly ancestors: Set<string>;
   lastPresenter: Presenter;
   revoked: boolean;
+  /** The root session this family is a fork of; '' for a root. */
+  readonly sourceId: string;
+  /** A root's forks, by id (dead ones are dropped when the cap is checked). */
+  readonly forks: Set<string>;
 }
 
 function snapshot(family: Family): RefreshTokenRecord {
@@ -79,6 +84,7 @@ function snapshot(family: Family): RefreshTokenRecord {
     data: structuredClone(family.data),
     policy: { ...family.policy },
     sessionClaims: structuredClone(family.sessionClaims),
+    sourceId: family.sourceId,
   };
 }
 
@@ -104,6 +110,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     const start = planSessionStart(input, now);
     if (++this.#creations % SWEEP_EVERY === 0) this.#sweep(now);
     const id = randomUUID();
+    const sourceId = input.fork ? this.#registerFork(input, id) : '';
     const token = this.#codec.mint(id);
     const family: Family = {
       id,
@@ -126,6 +133,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       ancestors: new Set(),
       lastPresenter: { ...input.presenter },
       revoked: false,
+      sourceId,
+      forks: new Set(),
     };
     this.#families.set(id, family);
     return { token, record: snapshot(family) };
@@ -151,6 +160,10 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
             : undefined;
     // As in the Redis script: a token the family never issued changes nothing.
     if (role === undefined) return { ok: false, cause: 'unknown' };
+    // A fork dies with its root, even if a cascade was interrupted.
+    if (family.sourceId !== '' && this.#families.get(family.sourceId)?.revoked === true) {
+      family.revoked = true;
+    }
     if (family.revoked) return { ok: false, cause: 'revoked' };
     const now = this.#clock.now();
     if (isExpired(family.expirationInstant, now)) return { ok: false, cause: 'expired' };
@@ -196,7 +209,11 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       }
     }
 
-    if (family.policy.revokeFamilyOnReuse) family.revoked = true;
+    const revokedIds: string[] = [];
+    if (family.policy.revokeFamilyOnReuse) {
+      family.revoked = true;
+      revokedIds.push(family.id, ...this.#revokeForks(family).map((fork) => fork.id));
+    }
     return {
       ok: false,
       cause: 'reused',
@@ -209,6 +226,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
         presenter: { ...input.presenter },
         detectedAt: now,
         familyRevoked: family.revoked,
+        revokedIds,
       },
     };
   }
@@ -267,9 +285,17 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     }
     const revoked: RefreshTokenRecord[] = [];
     for (const family of covered) {
-      if (!this.#isLive(family, tenantId)) continue;
+      if (family.tenantId !== tenantId) continue;
+      if (this.#isLive(family, tenantId)) revoked.push(snapshot(family));
       family.revoked = true;
-      revoked.push(snapshot(family));
+    }
+    const seen = new Set(revoked.map((record) => record.id));
+    for (const family of covered) {
+      if (family.tenantId !== tenantId) continue;
+      for (const fork of this.#revokeForks(family)) {
+        if (!seen.has(fork.id)) revoked.push(fork);
+        seen.add(fork.id);
+      }
     }
     return revoked.sort(byStart);
   }
@@ -297,6 +323,51 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       (tenantId === undefined || family.tenantId === tenantId) &&
       !isExpired(family.expirationInstant, this.#clock.now())
     );
+  }
+
+  /**
+   * Checks the fork's source and registers the new family with the source's root; returns
+   * the root's id. Runs without yielding, so no revocation of the root can interleave.
+   */
+  #registerFork(input: CreateInput, id: string): string {
+    const fork = input.fork;
+    if (fork === undefined) return '';
+    const source = isUuid(fork.sourceId)
+      ? this.#families.get(fork.sourceId.toLowerCase())
+      : undefined;
+    if (
+      source === undefined ||
+      source.tenantId !== input.tenantId ||
+      source.userId !== input.userId
+    ) {
+      throw sourceNotLive('unknown');
+    }
+    const root = source.sourceId === '' ? source : this.#families.get(source.sourceId);
+    for (const family of [source, root]) {
+      if (family === undefined) throw sourceNotLive('unknown');
+      if (family.revoked) throw sourceNotLive('revoked');
+      if (isExpired(family.expirationInstant, this.#clock.now())) throw sourceNotLive('expired');
+    }
+    if (root === undefined) throw sourceNotLive('unknown');
+    for (const forkId of root.forks) {
+      const member = this.#families.get(forkId);
+      if (member === undefined || !this.#isLive(member, undefined)) root.forks.delete(forkId);
+    }
+    if (root.forks.size >= fork.maximumForks) throw forkLimitReached(fork.maximumForks);
+    root.forks.add(id);
+    return root.id;
+  }
+
+  /** Revokes a revoked root's live forks; returns them. */
+  #revokeForks(root: Family): RefreshTokenRecord[] {
+    const revoked: RefreshTokenRecord[] = [];
+    for (const forkId of root.forks) {
+      const fork = this.#families.get(forkId);
+      if (fork === undefined) continue;
+      if (this.#isLive(fork, undefined)) revoked.push(snapshot(fork));
+      fork.revoked = true;
+    }
+    return revoked;
   }
 
   #select(tenantId: string, matches: (family: Family) => boolean): Family[] {

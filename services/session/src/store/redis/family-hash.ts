@@ -19,6 +19,7 @@ import type { CreateInput, Presenter, RefreshTokenRecord } from '../session-stor
  *   laa lai          device last accessed address and instant
  *   rev              '1' once revoked
  *   ixp              instant until which the user and application indexes are known to live
+ *   src              the root session this family is a fork of ('' or absent for a root)
  */
 
 const integer = z
@@ -63,6 +64,8 @@ const hashSchema = z.object({
   lai: integer,
   rev: z.string(),
   ixp: integer,
+  // Families stored before forks were linked have no `src`: they are roots.
+  src: z.string().default(''),
 });
 
 /** A decoded family hash: the record plus what the store itself needs. */
@@ -90,6 +93,7 @@ export function newFamilyFields(
   start: SessionStart,
   tokenHash: string,
   now: number,
+  sourceId: string,
 ): string[] {
   const { policy } = input;
   const rec = {
@@ -134,6 +138,7 @@ export function newFamilyFields(
     lai: String(start.device.lastAccessedInstant),
     rev: '0',
     ixp: String(initialIndexHorizon(start)),
+    src: sourceId,
   };
   return Object.entries(fields).flat();
 }
@@ -184,6 +189,7 @@ export function decodeFamily(
       data: s.data,
       policy: s.pol,
       sessionClaims: s.scl,
+      sourceId: f.src,
     },
     revoked: f.rev === '1',
     currentHash: f.cur,

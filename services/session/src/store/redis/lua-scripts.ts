@@ -24,12 +24,16 @@ export const REFRESH_TOKEN_SCRIPTS = Object.freeze({
     lua: read(new URL('./lua/create.lua', import.meta.url)),
   },
   refreshTokenRotate: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: read(new URL('./lua/rotate.lua', import.meta.url)),
   },
   refreshTokenRevoke: {
     numberOfKeys: 2,
     lua: read(new URL('./lua/revoke.lua', import.meta.url)),
+  },
+  refreshTokenForkRegister: {
+    numberOfKeys: 2,
+    lua: read(new URL('./lua/fork-register.lua', import.meta.url)),
   },
   refreshTokenIndexAdd: {
     numberOfKeys: 1,

@@ -15,6 +15,14 @@ export function ancestorsKey(familyId: string): string {
   return `rt:{${familyId}}:anc`;
 }
 
+/**
+ * The ids of a root session's forks (a set), in the root's slot: registering a fork checks
+ * the root's liveness and cap in the same script.
+ */
+export function forksKey(familyId: string): string {
+  return `rt:{${familyId}}:forks`;
+}
+
 /** The ids of a user's families (a set). */
 export function userIndexKey(tenantId: string, userId: string): string {
   return `rt:u:{${tenantId}:${userId}}`;

@@ -3,6 +3,7 @@ import type { Clock } from '@tessera/clock';
 import { TesseraError } from '@tessera/errors';
 import { z } from 'zod';
 import { isExpired, withinGracePeriod } from '../../domain/expiration.js';
+import { forkLimitReached, sourceNotLive } from '../../domain/session-fork.js';
 import { planSessionStart } from '../../domain/session-start.js';
 import { createTokenCodec, isUuid, sameHash, type TokenCodec } from '../../domain/token-codec.js';
 import type {
@@ -26,7 +27,13 @@ import {
   type ScriptCall,
 } from './redis-client.js';
 import { deadlineError, toStoreError } from './redis-errors.js';
-import { ancestorsKey, applicationIndexKey, familyKey, userIndexKey } from './redis-keys.js';
+import {
+  ancestorsKey,
+  applicationIndexKey,
+  familyKey,
+  forksKey,
+  userIndexKey,
+} from './redis-keys.js';
 
 /** Older tokens remembered per family to recognise their reuse; older still are unknown. */
 export const ANCESTOR_LIMIT = 32;
@@ -37,6 +44,8 @@ export const ANCESTOR_LIMIT = 32;
  * differ slightly from disagreeing about it.
  */
 export const DEFAULT_EXPIRED_RETENTION_MS = 60_000;
+/** Revoke-script statuses after which the family is marked revoked (its forks must follow). */
+const MARKED_REVOKED: ReadonlySet<string> = new Set(['ok', 'expired', 'revoked']);
 /** Index members read (and families touched) per round. */
 const INDEX_BATCH = 200;
 
@@ -110,6 +119,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
       refreshTokenCreate: bindScript(client, 'refreshTokenCreate'),
       refreshTokenRotate: bindScript(client, 'refreshTokenRotate'),
       refreshTokenRevoke: bindScript(client, 'refreshTokenRevoke'),
+      refreshTokenForkRegister: bindScript(client, 'refreshTokenForkRegister'),
       refreshTokenIndexAdd: bindScript(client, 'refreshTokenIndexAdd'),
       refreshTokenIndexHorizon: bindScript(client, 'refreshTokenIndexHorizon'),
     };
@@ -119,8 +129,12 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     const now = this.#clock.now();
     const start = planSessionStart(input, now);
     const id = randomUUID();
+    // A fork is listed with its root before its family exists, so a revocation of the root
+    // that runs from now on finds it (the revocation of a family not yet stored is retried
+    // by the confirmation below).
+    const rootId = input.fork ? await this.#registerFork(input, id, now) : '';
     const token = this.#codec.mint(id);
-    const fields = newFamilyFields(input, start, this.#codec.hash(token), now);
+    const fields = newFamilyFields(input, start, this.#codec.hash(token), now, rootId);
     const created = await this.#run(() =>
       this.#scripts.refreshTokenCreate(
         familyKey(id),
@@ -136,6 +150,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     // The family is written first: an index never names a family that was not stored, and
     // the token is handed out only once both indexes cover it (so revoke-by-user finds it).
     await this.#index(family.record, family.indexHorizon, now);
+    if (rootId !== '') await this.#confirmFork(input, rootId, id, now);
     return { token, record: family.record };
   }
 
@@ -151,6 +166,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
       this.#scripts.refreshTokenRotate(
         familyKey(id),
         ancestorsKey(id),
+        forksKey(id),
         this.#codec.hash(input.token),
         this.#codec.hash(successor),
         now,
@@ -171,6 +187,9 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
       case 'reused': {
         const family = requireFamily(id, pairs);
         const { record } = family;
+        const revokedIds = family.revoked
+          ? [id, ...(await this.#revokeForks(id, record.tenantId)).map((fork) => fork.id)]
+          : [];
         return {
           ok: false,
           cause: 'reused',
@@ -183,6 +202,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
             presenter: { ...input.presenter },
             detectedAt: now,
             familyRevoked: family.revoked,
+            revokedIds,
           },
         };
       }
@@ -190,6 +210,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
       case 'replayed':
       case 'used': {
         const family = requireFamily(id, pairs);
+        if (await this.#rootRevoked(family.record)) {
+          // The root's revocation did not reach this fork (it was interrupted): finish it.
+          await this.#revokeFamily(id, family.record.tenantId, {});
+          return { ok: false, cause: 'revoked' };
+        }
         await this.#keepIndexed(family, now);
         return {
           ok: true,
@@ -242,8 +267,8 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     switch (selector.kind) {
       case 'id': {
         if (!isUuid(selector.id)) return [];
-        const outcome = await this.#revokeFamily(selector.id.toLowerCase(), tenantId, {});
-        return outcome.record ? [outcome.record] : [];
+        const id = selector.id.toLowerCase();
+        return this.#withForks(id, tenantId, await this.#revokeFamily(id, tenantId, {}));
       }
       case 'token': {
         const parsed = this.#codec.parse(selector.token);
@@ -251,7 +276,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
         const outcome = await this.#revokeFamily(parsed.familyId, tenantId, {
           tokenHash: this.#codec.hash(selector.token),
         });
-        return outcome.record ? [outcome.record] : [];
+        return this.#withForks(parsed.familyId, tenantId, outcome);
       }
       case 'user':
         return this.#revokeIndexed(userIndexKey(tenantId, selector.userId), tenantId, {
@@ -391,13 +416,138 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
         ids.map(async (id) => [id, await this.#revokeFamily(id, tenantId, filter)] as const),
       );
       const dead: string[] = [];
+      const withForks = await Promise.all(
+        outcomes.map(([id, outcome]) => this.#withForks(id, tenantId, outcome)),
+      );
+      for (const records of withForks) revoked.push(...records);
       for (const [id, outcome] of outcomes) {
-        if (outcome.record) revoked.push(outcome.record);
         if (outcome.status !== 'other') dead.push(id);
       }
       await this.#prune(index, dead);
     });
     return revoked.sort(byStart);
+  }
+
+  /**
+   * The family's own record when this revocation revoked it, then its forks revoked with it.
+   * Forks are revoked whenever the family is marked revoked, also when it already was, so a
+   * repeated revocation finishes a cascade an earlier one could not.
+   */
+  async #withForks(
+    id: string,
+    tenantId: string,
+    outcome: { status: string; record?: RefreshTokenRecord },
+  ): Promise<RefreshTokenRecord[]> {
+    const own = outcome.record ? [outcome.record] : [];
+    if (!MARKED_REVOKED.has(outcome.status)) return own;
+    return [...own, ...(await this.#revokeForks(id, tenantId))];
+  }
+
+  /** Revokes every fork a revoked root lists; returns those this call revoked. */
+  async #revokeForks(rootId: string, tenantId: string): Promise<RefreshTokenRecord[]> {
+    const members = await this.#run(() => this.client.smembers(forksKey(rootId)));
+    const outcomes = await Promise.all(
+      members.filter(isUuid).map((forkId) => this.#revokeFamily(forkId, tenantId, {})),
+    );
+    return outcomes.flatMap((outcome) => (outcome.record ? [outcome.record] : []));
+  }
+
+  /** Whether the family is a fork whose root has been revoked. */
+  async #rootRevoked(record: RefreshTokenRecord): Promise<boolean> {
+    if (record.sourceId === '') return false;
+    const flag = await this.#run(() => this.client.hget(familyKey(record.sourceId), 'rev'));
+    return flag === '1';
+  }
+
+  /**
+   * Checks the source and lists the new fork with the source's root (live, of the same
+   * tenant and user, below its cap); returns the root's id. Forks that died are dropped
+   * from the list only when the cap is reached.
+   */
+  async #registerFork(input: CreateInput, forkId: string, now: number): Promise<string> {
+    const fork = input.fork;
+    if (fork === undefined || !isUuid(fork.sourceId)) throw sourceNotLive('unknown');
+    const source = await this.#read(fork.sourceId.toLowerCase());
+    if (
+      source === undefined ||
+      source.record.tenantId !== input.tenantId ||
+      source.record.userId !== input.userId
+    ) {
+      throw sourceNotLive('unknown');
+    }
+    if (source.revoked) throw sourceNotLive('revoked');
+    if (isExpired(source.record.expirationInstant, now)) throw sourceNotLive('expired');
+    const rootId = source.record.sourceId || source.record.id;
+    const register = () => this.#forkScript(input, rootId, forkId, now, false);
+    let status = await register();
+    if (status === 'full') {
+      await this.#pruneForks(rootId);
+      status = await register();
+    }
+    switch (status) {
+      case 'ok':
+        return rootId;
+      case 'full':
+        throw forkLimitReached(fork.maximumForks);
+      case 'revoked':
+      case 'expired':
+        throw sourceNotLive(status);
+      default:
+        throw sourceNotLive('unknown');
+    }
+  }
+
+  /**
+   * Once the fork's family is stored: lists it again with its root, atomically with a
+   * liveness check of the root. A root revoked meanwhile may have missed the fork (not yet
+   * stored when the cascade reached it), so the fork is revoked here and refused.
+   */
+  async #confirmFork(input: CreateInput, rootId: string, forkId: string, now: number) {
+    const status = await this.#forkScript(input, rootId, forkId, now, true);
+    if (status === 'ok' || status === 'expired') return;
+    await this.#revokeFamily(forkId, input.tenantId, {});
+    throw sourceNotLive(status === 'revoked' ? 'revoked' : 'unknown');
+  }
+
+  async #forkScript(
+    input: CreateInput,
+    rootId: string,
+    forkId: string,
+    now: number,
+    confirm: boolean,
+  ): Promise<string> {
+    const reply = await this.#run(() =>
+      this.#scripts.refreshTokenForkRegister(
+        familyKey(rootId),
+        forksKey(rootId),
+        input.tenantId,
+        input.userId,
+        now,
+        forkId,
+        input.fork?.maximumForks ?? 0,
+        confirm ? '1' : '0',
+      ),
+    );
+    return String(reply);
+  }
+
+  /** Drops the forks that can never be live again from a root's list. */
+  async #pruneForks(rootId: string): Promise<void> {
+    const members = await this.#run(() => this.client.smembers(forksKey(rootId)));
+    const families = await Promise.all(
+      members.map(async (id) => [id, isUuid(id) ? await this.#read(id) : undefined] as const),
+    );
+    const now = this.#clock.now();
+    // A fork not stored yet (listed, its family being written) is kept: the confirmation
+    // after its creation would list it again anyway.
+    const dead = families
+      .filter(
+        ([, family]) =>
+          family !== undefined &&
+          (family.revoked || isExpired(family.record.expirationInstant, now)),
+      )
+      .map(([id]) => id);
+    if (dead.length > 0) await this.#run(() => this.client.srem(forksKey(rootId), ...dead));
   }
 
   /** Calls `visit` with the index's members, a batch at a time, each member once. */

@@ -2,6 +2,7 @@
 -- store and domain/expiration.ts; time comes from the caller's clock, never Redis TIME.
 -- KEYS[1]  the family hash          (rt:{familyId})
 -- KEYS[2]  the family's ancestors   (rt:{familyId}:anc, sorted set: hash -> generation)
+-- KEYS[3]  the family's forks       (rt:{familyId}:forks, set; absent unless it has forks)
 -- ARGV[1]  HMAC of the presented token
 -- ARGV[2]  HMAC of its successor (the token minted if this call rotates)
 -- ARGV[3]  now, epoch ms
@@ -74,6 +75,8 @@ local function use()
   local ttl = fmt(exp - now + margin)
   redis.call('PEXPIRE', family, ttl)
   redis.call('PEXPIRE', ancestors, ttl)
+  -- The fork list lives as long as the root, so a late revocation still finds every fork.
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
 
 if role == 'current' then

@@ -174,6 +174,11 @@ export enum ErrorReason {
   ERROR_REASON_UNIMPLEMENTED = "ERROR_REASON_UNIMPLEMENTED",
   /** ERROR_REASON_REFRESH_TOKEN_NOT_FOUND - No live refresh token has this id (or it belongs to someone else). */
   ERROR_REASON_REFRESH_TOKEN_NOT_FOUND = "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND",
+  /**
+   * ERROR_REASON_SESSION_FORK_LIMIT - The session already has as many forks (IssueForApplication refresh tokens) as its tenant
+   * allows; revoke one, or start a new session.
+   */
+  ERROR_REASON_SESSION_FORK_LIMIT = "ERROR_REASON_SESSION_FORK_LIMIT",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -239,6 +244,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 19:
     case "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND":
       return ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND;
+    case 20:
+    case "ERROR_REASON_SESSION_FORK_LIMIT":
+      return ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -288,6 +296,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_UNIMPLEMENTED";
     case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
       return "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT:
+      return "ERROR_REASON_SESSION_FORK_LIMIT";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -336,6 +346,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 18;
     case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
       return 19;
+    case ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT:
+      return 20;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

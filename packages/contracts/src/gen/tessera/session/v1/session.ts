@@ -51,6 +51,11 @@ export interface RefreshToken {
    * authenticationType, ...), as a JSON object.
    */
   sessionClaimsJson: string;
+  /**
+   * The session this family was forked from (IssueForApplication); empty for a session of its
+   * own. A fork is revoked with its source, by every selector and by reuse detection.
+   */
+  sourceId: string;
 }
 
 export interface CreateRequest {
@@ -67,7 +72,16 @@ export interface CreateRequest {
    * the original start instant). 0 means now.
    */
   startInstant: bigint;
-  presenter: Presenter | undefined;
+  presenter:
+    | Presenter
+    | undefined;
+  /**
+   * Optional: fork this live session (same tenant and user) instead of starting one of its
+   * own. The new family is linked to the source's root session and revoked with it; a session
+   * has at most the tenant's `maximumSessionForks` live forks (FAILED_PRECONDITION, reason
+   * SESSION_FORK_LIMIT, beyond). A source that is not live is REFRESH_TOKEN_INVALID.
+   */
+  sourceId: string;
 }
 
 export interface CreateResponse {
@@ -268,6 +282,7 @@ function createBaseRefreshToken(): RefreshToken {
     dataJson: "",
     policy: undefined,
     sessionClaimsJson: "",
+    sourceId: "",
   };
 }
 
@@ -317,6 +332,9 @@ export const RefreshToken: MessageFns<RefreshToken> = {
     }
     if (message.sessionClaimsJson !== "") {
       writer.uint32(98).string(message.sessionClaimsJson);
+    }
+    if (message.sourceId !== "") {
+      writer.uint32(106).string(message.sourceId);
     }
     return writer;
   },
@@ -430,6 +448,14 @@ export const RefreshToken: MessageFns<RefreshToken> = {
             message.sessionClaimsJson = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.sourceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -490,6 +516,11 @@ export const RefreshToken: MessageFns<RefreshToken> = {
         : isSet(object.session_claims_json)
         ? globalThis.String(object.session_claims_json)
         : "",
+      sourceId: isSet(object.sourceId)
+        ? globalThis.String(object.sourceId)
+        : isSet(object.source_id)
+        ? globalThis.String(object.source_id)
+        : "",
     };
   },
 
@@ -531,6 +562,9 @@ export const RefreshToken: MessageFns<RefreshToken> = {
     if (message.sessionClaimsJson !== "") {
       obj.sessionClaimsJson = message.sessionClaimsJson;
     }
+    if (message.sourceId !== "") {
+      obj.sourceId = message.sourceId;
+    }
     return obj;
   },
 
@@ -561,6 +595,7 @@ export const RefreshToken: MessageFns<RefreshToken> = {
       ? RefreshPolicy.fromPartial(object.policy)
       : undefined;
     message.sessionClaimsJson = object.sessionClaimsJson ?? "";
+    message.sourceId = object.sourceId ?? "";
     return message;
   },
 };
@@ -577,6 +612,7 @@ function createBaseCreateRequest(): CreateRequest {
     sessionClaimsJson: "",
     startInstant: 0n,
     presenter: undefined,
+    sourceId: "",
   };
 }
 
@@ -614,6 +650,9 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     }
     if (message.presenter !== undefined) {
       Presenter.encode(message.presenter, writer.uint32(82).fork()).join();
+    }
+    if (message.sourceId !== "") {
+      writer.uint32(90).string(message.sourceId);
     }
     return writer;
   },
@@ -711,6 +750,14 @@ export const CreateRequest: MessageFns<CreateRequest> = {
             message.presenter = Presenter.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.sourceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -759,6 +806,11 @@ export const CreateRequest: MessageFns<CreateRequest> = {
         ? BigInt(object.start_instant)
         : 0n,
       presenter: isSet(object.presenter) ? Presenter.fromJSON(object.presenter) : undefined,
+      sourceId: isSet(object.sourceId)
+        ? globalThis.String(object.sourceId)
+        : isSet(object.source_id)
+        ? globalThis.String(object.source_id)
+        : "",
     };
   },
 
@@ -794,6 +846,9 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     if (message.presenter !== undefined) {
       obj.presenter = Presenter.toJSON(message.presenter);
     }
+    if (message.sourceId !== "") {
+      obj.sourceId = message.sourceId;
+    }
     return obj;
   },
 
@@ -820,6 +875,7 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     message.presenter = (object.presenter !== undefined && object.presenter !== null)
       ? Presenter.fromPartial(object.presenter)
       : undefined;
+    message.sourceId = object.sourceId ?? "";
     return message;
   },
 };
@@ -3673,6 +3729,8 @@ export const SessionServiceService = {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke: {
     path: "/tessera.session.v1.SessionService/Revoke" as const,
@@ -3753,6 +3811,8 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke: handleUnaryCall<RevokeRequest, RevokeResponse>;
   /**
@@ -3842,6 +3902,8 @@ export interface SessionServiceClient extends Client {
   /**
    * Revoke refresh tokens and publish a revocation event that reaches already-issued access
    * tokens. Once it returns, no rotation that starts later succeeds for a covered token.
+   * The forks of a revoked session (see CreateRequest.source_id) are revoked with it, each
+   * with a session revocation event of its own; revoked_count counts them too.
    */
   revoke(
     request: RevokeRequest,
