@@ -89,7 +89,11 @@ export interface StandardRealm extends TempRealm {
 
 /** Writes the standard realm; see {@link StandardRealm}. */
 export async function writeStandardRealm(
-  options: { clockToleranceSeconds?: number } = {},
+  options: {
+    clockToleranceSeconds?: number;
+    /** The keys tenant B accepts; default `[b-es256]` (e.g. add `a-rs256` to share a key). */
+    tenantBKeyIds?: readonly string[];
+  } = {},
 ): Promise<StandardRealm> {
   const ids = {
     tenantA: randomUUID(),
@@ -126,7 +130,7 @@ tenants:
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example
-    keyIds: [b-es256]
+    keyIds: [${(options.tenantBKeyIds ?? ['b-es256']).join(', ')}]
     jwt: { clockToleranceSeconds: ${tolerance} }
   - id: ${ids.tenantH}
     name: H
