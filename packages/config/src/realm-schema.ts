@@ -128,8 +128,17 @@ const identityProviderSchema = z.strictObject({
       z.enum(['email', 'username', 'firstName', 'lastName', 'fullName', 'registration.roles']),
     )
     .default({}),
-  /** Email domains this provider manages; when set, the email's domain must be one of them. */
+  /**
+   * Email domains this provider manages. When set, the email's domain must be one of them,
+   * and a verified email (`email_verified: true`) may then link the provider's identity to
+   * the tenant's existing user with that email. Without managed domains, the provider only
+   * ever signs in the users it created itself.
+   */
   managedDomains: z.array(z.string().min(1)).default([]),
+  /** When set, the external JWT's `iss` must be exactly this (`realm check` warns when unset). */
+  issuer: z.string().min(1).optional(),
+  /** When set, the external JWT's `aud` must contain this (`realm check` warns when unset). */
+  audience: z.string().min(1).optional(),
   /** Trusted keys: inline JWKS, a JWKS file (relative to the realm file), or PEM by kid. */
   keys: z
     .strictObject({
