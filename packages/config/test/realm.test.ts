@@ -8,6 +8,7 @@ import {
   ConfigError,
   effectiveJwtSettings,
   hashApiKey,
+  identityProviderWarnings,
   loadRealmFile,
   parseEnv,
   parseRealm,
@@ -162,6 +163,23 @@ ${c}`;
       parseRealm(`${minimal}  - id: ${TENANT}\n    issuer: again\n`, 'r.yaml'),
     );
     expect(message).toContain('tenants[1].id: duplicate tenant id');
+  });
+});
+
+describe('identityProviderWarnings', () => {
+  it('security finding 7: warns for each provider that binds no issuer or no audience', () => {
+    const provider = (id: string, name: string, extra: string) =>
+      `  - { id: ${id}, name: ${name}, keys: { pem: { k: x } }${extra} }\n`;
+    const realm = parseRealm(
+      `${minimal}identityProviders:
+${provider('11111111-2222-4333-8444-555555555555', 'Open', '')}${provider('21111111-2222-4333-8444-555555555555', 'Half', ', issuer: https://idp.example')}${provider('31111111-2222-4333-8444-555555555555', 'Bound', ', issuer: https://idp.example, audience: tessera')}`,
+      'r.yaml',
+    );
+    expect(identityProviderWarnings(realm.document)).toEqual([
+      expect.stringMatching(/^identityProviders\[0\]\.issuer: not set/),
+      expect.stringMatching(/^identityProviders\[0\]\.audience: not set/),
+      expect.stringMatching(/^identityProviders\[1\]\.audience: not set/),
+    ]);
   });
 });
 
