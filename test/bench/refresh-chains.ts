@@ -206,7 +206,9 @@ export async function startIssuerSessions(options: IssuerSessionOptions): Promis
             lastUpdateInstant: 0n,
             lastLoginInstant: 0n,
             registrations: [],
+            identityLinks: [],
           },
+          identityLink: undefined,
         },
         directoryCall(),
       );

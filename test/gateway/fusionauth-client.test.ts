@@ -468,4 +468,45 @@ describe('reconcileJWT', () => {
     );
     expect(unknownProvider.statusCode).toBe(401);
   });
+
+  it('security finding 7: a JWT without exp, and another provider asserting a user’s email, are 401', async () => {
+    const key = await importJWK({ ...s.realm.identityProvider.privateKey.jwk }, 'ES256');
+    const forever = await new SignJWT({ email: 'forever@partner.example' })
+      .setProtectedHeader({ alg: 'ES256', kid: s.realm.identityProvider.kid })
+      .setIssuedAt(Math.floor(s.clock.now() / 1000))
+      .sign(key);
+    const noExp = await failure(
+      anonymous.reconcileJWT({
+        applicationId: s.realm.applicationA,
+        identityProviderId: s.realm.identityProvider.id,
+        data: { token: forever },
+      }),
+    );
+    expect(noExp.statusCode).toBe(401);
+
+    const email = 'linus@partner.example';
+    const owner = await anonymous.reconcileJWT({
+      applicationId: s.realm.applicationA,
+      identityProviderId: s.realm.identityProvider.id,
+      data: { token: await externalJwt({ email, email_verified: true, groups: ['admin'] }) },
+    });
+    expect(owner.statusCode).toBe(200);
+    const open = s.realm.openIdentityProvider;
+    const now = Math.floor(s.clock.now() / 1000);
+    const takeover = await new SignJWT({ email, email_verified: true, groups: ['admin'] })
+      .setProtectedHeader({ alg: 'ES256', kid: open.kid })
+      .setIssuer(open.issuer)
+      .setAudience(open.audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 300)
+      .sign(await importJWK({ ...open.privateKey.jwk }, 'ES256'));
+    const refused = await failure(
+      anonymous.reconcileJWT({
+        applicationId: s.realm.applicationA,
+        identityProviderId: open.id,
+        data: { token: takeover },
+      }),
+    );
+    expect(refused.statusCode).toBe(401);
+  });
 });

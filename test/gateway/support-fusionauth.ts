@@ -180,7 +180,9 @@ export async function createUser(
         lastUpdateInstant: 0n,
         lastLoginInstant: 0n,
         registrations: [],
+        identityLinks: [],
       },
+      identityLink: undefined,
     },
   );
   for (const applicationId of options.applicationIds ?? [])

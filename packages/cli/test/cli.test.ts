@@ -168,6 +168,23 @@ describe('tessera realm check', { timeout: 60_000 }, () => {
     expect(result.stdout).toContain(`${realmFile}: valid (production)`);
     expect(result.stdout).toContain('2f0c7a3e-5b1d-4e8f-9a6c-1d2e3f4a5b6c');
     expect(result.stdout).toContain('only ES256 current');
+    expect(result.stdout).not.toContain('warning');
+  });
+
+  it('security finding 7: warns about identity providers that bind no issuer or audience', async () => {
+    const dir = tempDir();
+    await tesseraOk('keys', 'generate', '-f', join(dir, 'k.json'), '-k', 'only', '-s', 'current');
+    const realmFile = join(dir, 'realm.yaml');
+    writeFileSync(
+      realmFile,
+      `${realmYaml('k.json')}identityProviders:
+  - { id: 5a0c7a3e-5b1d-4e8f-9a6c-1d2e3f4a5b6c, name: Partner, keys: { pem: { k: x } } }
+`,
+    );
+    const result = await tesseraOk('realm', 'check', realmFile);
+    expect(result.stdout).toContain(`${realmFile}: valid (production)`);
+    expect(result.stdout).toContain('warning: identityProviders[0].issuer: not set');
+    expect(result.stdout).toContain('warning: identityProviders[0].audience: not set');
   });
 });
 

@@ -8,6 +8,7 @@ export { ConfigError, describeIssues, formatPath } from './config-error.js';
 export { type DevRealm, ensureDevRealm } from './dev-realm.js';
 export { listenAddress, logLevel, parseEnv, splitListenAddress } from './env.js';
 export { watchFileChanges } from './file-watch.js';
+export { identityProviderWarnings } from './identity-provider-warnings.js';
 export {
   type ApiKey,
   generateApiKey,

@@ -31,7 +31,11 @@ const tenantSchema = z.strictObject({
   name: z.string().min(1).default('Default'),
   /** The `iss` of every token of this tenant, checked on validation. */
   issuer: z.string().min(1),
-  /** Keys of the key file this tenant signs with and accepts; default: all of them. */
+  /**
+   * Keys of the key file this tenant signs with (its one `current` key) and accepts (its
+   * `next` and `retired` keys too); default: all of them. A token is valid for a tenant only
+   * when signed by one of these keys, so tenants that share an issuer must list disjoint ones.
+   */
   keyIds: z.array(z.string().min(1)).optional(),
   jwt: z
     .strictObject({
@@ -129,8 +133,17 @@ const identityProviderSchema = z.strictObject({
       z.enum(['email', 'username', 'firstName', 'lastName', 'fullName', 'registration.roles']),
     )
     .default({}),
-  /** Email domains this provider manages; when set, the email's domain must be one of them. */
+  /**
+   * Email domains this provider manages. When set, the email's domain must be one of them,
+   * and a verified email (`email_verified: true`) may then link the provider's identity to
+   * the tenant's existing user with that email. Without managed domains, the provider only
+   * ever signs in the users it created itself.
+   */
   managedDomains: z.array(z.string().min(1)).default([]),
+  /** When set, the external JWT's `iss` must be exactly this (`realm check` warns when unset). */
+  issuer: z.string().min(1).optional(),
+  /** When set, the external JWT's `aud` must contain this (`realm check` warns when unset). */
+  audience: z.string().min(1).optional(),
   /** Trusted keys: inline JWKS, a JWKS file (relative to the realm file), or PEM by kid. */
   keys: z
     .strictObject({
@@ -144,6 +157,34 @@ const identityProviderSchema = z.strictObject({
   /** Applications a reconciled user may be registered to; default: all of the tenant. */
   applicationIds: z.array(id).optional(),
 });
+
+/**
+ * Two tenants may share an issuer only when no key is valid for both: with the same `iss`
+ * and a common key, nothing in a token but `tid` would tell the tenants apart, and a token
+ * without `tid` (or a key used for both) would be accepted by each. A tenant without `keyIds`
+ * accepts every key, so it cannot share its issuer at all.
+ */
+function refuseSharedIssuerWithSharedKeys(
+  tenants: readonly z.output<typeof tenantSchema>[],
+  ctx: z.RefinementCtx,
+): void {
+  tenants.forEach((tenant, j) => {
+    for (let i = 0; i < j; i += 1) {
+      const other = tenants[i];
+      if (other === undefined || other.issuer !== tenant.issuer) continue;
+      const shared =
+        tenant.keyIds === undefined || other.keyIds === undefined
+          ? 'every key (a tenant without keyIds accepts them all)'
+          : tenant.keyIds.filter((kid) => other.keyIds?.includes(kid)).join(', ');
+      if (shared === '') continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [j, 'issuer'],
+        message: `tenants[${i}] has the same issuer; tenants sharing an issuer must list disjoint keyIds (shared: ${shared})`,
+      });
+    }
+  });
+}
 
 /** Bounds on every input, so a bad request is refused before it costs anything. */
 export const limitsSchema = z
@@ -165,7 +206,10 @@ export const realmSchema = z.strictObject({
     /** JWKS file with private keys (a Kubernetes Secret), relative to the realm file. */
     file: z.string().min(1),
   }),
-  tenants: z.array(tenantSchema).min(1, 'at least one tenant is required'),
+  tenants: z
+    .array(tenantSchema)
+    .min(1, 'at least one tenant is required')
+    .superRefine(refuseSharedIssuerWithSharedKeys),
   applications: z.array(applicationSchema).default([]),
   apiKeys: z.array(apiKeySchema).default([]),
   identityProviders: z.array(identityProviderSchema).default([]),

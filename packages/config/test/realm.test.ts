@@ -8,6 +8,7 @@ import {
   ConfigError,
   effectiveJwtSettings,
   hashApiKey,
+  identityProviderWarnings,
   loadRealmFile,
   parseEnv,
   parseRealm,
@@ -117,11 +118,68 @@ apiKeys:
     expect(message).toContain('apiKeys[0].applicationId');
   });
 
+  it('security finding 6: refuses tenants that share an issuer and a key', () => {
+    const second = '11111111-2222-4333-8444-555555555555';
+    const third = '21111111-2222-4333-8444-555555555555';
+    const tenants = (a: string, b: string, c = '') => `keys: { file: keys.jwks.json }
+tenants:
+  - { id: ${TENANT}, issuer: https://shared.example${a} }
+  - { id: ${second}, issuer: https://shared.example${b} }
+${c}`;
+    // Neither lists keyIds: both accept every key of the key file.
+    expect(problemsOf(() => parseRealm(tenants('', ''), 'r.yaml'))).toContain(
+      'tenants[1].issuer: tenants[0] has the same issuer',
+    );
+    // One lists keys, the other accepts every key, those included.
+    expect(problemsOf(() => parseRealm(tenants(', keyIds: [a]', ''), 'r.yaml'))).toContain(
+      'tenants[1].issuer: tenants[0] has the same issuer',
+    );
+    // Both list keys, one in common.
+    const overlap = problemsOf(() =>
+      parseRealm(tenants(', keyIds: [a, s]', ', keyIds: [b, s]'), 'r.yaml'),
+    );
+    expect(overlap).toContain('tenants[1].issuer');
+    expect(overlap).toContain('(shared: s)');
+    // A third tenant with the same issuer is checked against each earlier one.
+    const third3 = problemsOf(() =>
+      parseRealm(
+        tenants(
+          ', keyIds: [a]',
+          ', keyIds: [b]',
+          `  - { id: ${third}, issuer: https://shared.example, keyIds: [b] }\n`,
+        ),
+        'r.yaml',
+      ),
+    );
+    expect(third3).toContain('tenants[2].issuer: tenants[1] has the same issuer');
+    expect(third3).not.toContain('tenants[2].issuer: tenants[0]');
+    // Disjoint keys under one issuer, and shared keys under distinct issuers, are fine.
+    expect(parseRealm(tenants(', keyIds: [a]', ', keyIds: [b]'), 'r.yaml').tenants.size).toBe(2);
+    expect(parseRealm(tenants('/a', '/b'), 'r.yaml').tenants.size).toBe(2);
+  });
+
   it('refuses duplicate ids', () => {
     const message = problemsOf(() =>
       parseRealm(`${minimal}  - id: ${TENANT}\n    issuer: again\n`, 'r.yaml'),
     );
     expect(message).toContain('tenants[1].id: duplicate tenant id');
+  });
+});
+
+describe('identityProviderWarnings', () => {
+  it('security finding 7: warns for each provider that binds no issuer or no audience', () => {
+    const provider = (id: string, name: string, extra: string) =>
+      `  - { id: ${id}, name: ${name}, keys: { pem: { k: x } }${extra} }\n`;
+    const realm = parseRealm(
+      `${minimal}identityProviders:
+${provider('11111111-2222-4333-8444-555555555555', 'Open', '')}${provider('21111111-2222-4333-8444-555555555555', 'Half', ', issuer: https://idp.example')}${provider('31111111-2222-4333-8444-555555555555', 'Bound', ', issuer: https://idp.example, audience: tessera')}`,
+      'r.yaml',
+    );
+    expect(identityProviderWarnings(realm.document)).toEqual([
+      expect.stringMatching(/^identityProviders\[0\]\.issuer: not set/),
+      expect.stringMatching(/^identityProviders\[0\]\.audience: not set/),
+      expect.stringMatching(/^identityProviders\[1\]\.audience: not set/),
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@
 
 /** The rules one tenant's tokens are verified against. */
 export interface VerificationProfile {
+  /** A token whose `tid` claim is present and differs from this is ISSUER_MISMATCH. */
   readonly tenantId: string;
   /** The exact `iss` the tenant's tokens carry. */
   readonly issuer: string;

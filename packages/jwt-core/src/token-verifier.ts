@@ -59,7 +59,7 @@ export class TokenVerifier {
    * kid in the profile and the key set (UNKNOWN_KID), header alg equal to the key's alg
    * (ALG_NOT_ALLOWED; this is what defeats HS/RS confusion), an empty signature
    * (BAD_SIGNATURE), then signature, `iss`, `aud`, `nbf`, `exp` (required) with the profile's
-   * clock tolerance, and last revocation. Never resolves to valid on an unexpected error: it
+   * clock tolerance, a `tid` naming another tenant (ISSUER_MISMATCH), and last revocation. Never resolves to valid on an unexpected error: it
    * rethrows instead.
    */
   async verify(
@@ -99,6 +99,11 @@ export class TokenVerifier {
       return refuse(reason, kid);
     }
     const claims: Readonly<Record<string, unknown>> = verified.payload;
+    // Every token tessera mints names its tenant in `tid`. A token naming another tenant is
+    // that tenant's, whatever key signed it and whatever its `iss` says.
+    if (claims.tid !== undefined && claims.tid !== profile.tenantId) {
+      return refuse('ISSUER_MISMATCH', kid);
+    }
     if (options.audience !== undefined && !hasAudience(claims.aud, options.audience)) {
       return refuse('AUDIENCE_MISMATCH', kid);
     }

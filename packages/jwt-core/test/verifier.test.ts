@@ -183,6 +183,25 @@ describe('TokenVerifier: issuer, audience, tenant', () => {
     expect(reasonOf(await verifier.verify(tokenB, tenantB))).toBe('VALID');
   });
 
+  it('security finding 6: refuses a token whose tid names another tenant, whatever key and iss', async () => {
+    // Both tenants accept `a-es` and share the issuer: only `tid` tells them apart.
+    const sharing: VerificationProfile = { ...tenantB, keyIds: ['a-es', 'b-es'] };
+    const tokenOfA = await keyring.sign('a-es', claims({ tid: 'a' }));
+    expect(await verifier.verify(tokenOfA, sharing)).toEqual({
+      valid: false,
+      reason: 'ISSUER_MISMATCH',
+      kid: 'a-es',
+    });
+    expect(reasonOf(await verifier.verify(tokenOfA, tenantA))).toBe('VALID');
+    // A tid that is not even a string is another tenant's too.
+    const oddTid = await keyring.sign('a-es', claims({ tid: ['a'] }));
+    expect(reasonOf(await verifier.verify(oddTid, tenantA))).toBe('ISSUER_MISMATCH');
+    // Without tid, the key and the issuer decide, as before.
+    expect(reasonOf(await verifier.verify(await keyring.sign('a-es', claims()), sharing))).toBe(
+      'VALID',
+    );
+  });
+
   it('refuses a kid the profile lists but the key set lacks', async () => {
     const gone = await Keyring.fromEntries([await generateKeyEntry('ES256', { kid: 'a-gone' })]);
     const token = await gone.sign('a-gone', claims());

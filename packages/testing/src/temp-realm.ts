@@ -72,6 +72,17 @@ export interface StandardRealm extends TempRealm {
     readonly kid: string;
     readonly privateKey: KeyFileEntry;
   };
+  /**
+   * A second identity provider of tenant A, with no managed domains, that binds `iss` and
+   * `aud` (given here); sign its tokens with `privateKey`.
+   */
+  readonly openIdentityProvider: {
+    readonly id: string;
+    readonly kid: string;
+    readonly privateKey: KeyFileEntry;
+    readonly issuer: string;
+    readonly audience: string;
+  };
   readonly issuerA: string;
   readonly issuerB: string;
   readonly keys: {
@@ -89,7 +100,11 @@ export interface StandardRealm extends TempRealm {
 
 /** Writes the standard realm; see {@link StandardRealm}. */
 export async function writeStandardRealm(
-  options: { clockToleranceSeconds?: number } = {},
+  options: {
+    clockToleranceSeconds?: number;
+    /** The keys tenant B accepts; default `[b-es256]` (e.g. add `a-rs256` to share a key). */
+    tenantBKeyIds?: readonly string[];
+  } = {},
 ): Promise<StandardRealm> {
   const ids = {
     tenantA: randomUUID(),
@@ -98,9 +113,13 @@ export async function writeStandardRealm(
     applicationA: randomUUID(),
     applicationA2: randomUUID(),
     identityProviderId: randomUUID(),
+    openIdentityProviderId: randomUUID(),
   };
   const idpKey = await generateKeyEntry('ES256', { kid: 'idp-es256', state: 'current' });
   const { d: _private, ...idpPublic } = idpKey.jwk;
+  const openIdpKey = await generateKeyEntry('ES256', { kid: 'open-idp-es256', state: 'current' });
+  const { d: _openPrivate, ...openIdpPublic } = openIdpKey.jwk;
+  const openIdp = { issuer: 'https://open-idp.example', audience: 'tessera-a' };
   const keys = {
     admin: randomApiKey(),
     vendOnly: randomApiKey(),
@@ -126,7 +145,7 @@ tenants:
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example
-    keyIds: [b-es256]
+    keyIds: [${(options.tenantBKeyIds ?? ['b-es256']).join(', ')}]
     jwt: { clockToleranceSeconds: ${tolerance} }
   - id: ${ids.tenantH}
     name: H
@@ -150,6 +169,14 @@ identityProviders:
     claimMap: { given_name: firstName, family_name: lastName, groups: registration.roles }
     keys:
       jwks: { keys: [${JSON.stringify(idpPublic)}] }
+  - id: ${ids.openIdentityProviderId}
+    name: Open IdP
+    tenantIds: [${ids.tenantA}]
+    issuer: ${openIdp.issuer}
+    audience: ${openIdp.audience}
+    claimMap: { groups: registration.roles }
+    keys:
+      jwks: { keys: [${JSON.stringify(openIdpPublic)}] }
 apiKeys:
   - { id: admin, key: ${keys.admin}, scopes: [AuthenticationToken.Write], applicationId: ${ids.applicationA} }
   - { id: vend-only, key: ${keys.vendOnly}, permissions: { /api/jwt/vend: [POST] } }
@@ -165,6 +192,12 @@ apiKeys:
     applicationA: ids.applicationA,
     applicationA2: ids.applicationA2,
     identityProvider: { id: ids.identityProviderId, kid: 'idp-es256', privateKey: idpKey },
+    openIdentityProvider: {
+      id: ids.openIdentityProviderId,
+      kid: 'open-idp-es256',
+      privateKey: openIdpKey,
+      ...openIdp,
+    },
     issuerA: 'https://a.example',
     issuerB: 'https://b.example',
     keys,

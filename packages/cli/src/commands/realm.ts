@@ -1,4 +1,9 @@
-import { generateApiKey, hashApiKey, loadRealmWithKeys } from '@tessera/config';
+import {
+  generateApiKey,
+  hashApiKey,
+  identityProviderWarnings,
+  loadRealmWithKeys,
+} from '@tessera/config';
 import type { Command } from 'commander';
 
 /** `tessera realm check` and `tessera apikey …`: operator checks before a deploy. */
@@ -22,6 +27,7 @@ export function registerRealmCommands(program: Command, out: (line: string) => v
       out(
         `  keys (${realm.keysFile}): ${keyring.keys.map((k) => `${k.kid} ${k.alg} ${k.state}`).join(', ')}`,
       );
+      for (const warning of identityProviderWarnings(doc)) out(`  warning: ${warning}`);
     });
 
   const apikey = program.command('apikey').description('API key tools');

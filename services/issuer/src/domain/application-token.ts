@@ -8,7 +8,7 @@ const PROTECTED = ['sub', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'amr'] as co
 /**
  * webMethods getJsonWebToken semantics: the application identified by the API key is the
  * subject; the audience is the configured audience preceded by the application id; `iss`
- * is the tenant's issuer; lifetime from the application's expiry in minutes.
+ * is the tenant's issuer and `tid` the tenant; lifetime from the application's expiry in minutes.
  */
 export function buildApplicationTokenPayload(
   claims: ClaimsObject,
@@ -30,5 +30,6 @@ export function buildApplicationTokenPayload(
     jti: randomUUID(),
     // No user authenticated: the application did.
     amr: ['none'],
+    tid: application.tenantId,
   };
 }

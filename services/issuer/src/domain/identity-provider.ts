@@ -63,9 +63,10 @@ function buildResolver(provider: IdentityProviderConfig, realmSource: string): K
 
 /**
  * Verifies an external JWT (FusionAuth reconcile): signature with the provider's keys, `exp`
- * and `nbf` with the tenant's tolerance, the unique identity claim present, and the email's
- * domain managed by the provider when it lists domains. Every failure is UNAUTHENTICATED,
- * as FusionAuth answers 401 for each of them.
+ * (required: a JWT without it would sign in forever) and `nbf` with the tenant's tolerance,
+ * `iss` and `aud` when the provider configures them, the unique identity claim present, and
+ * the email's domain managed by the provider when it lists domains. Every failure is
+ * UNAUTHENTICATED, as FusionAuth answers 401 for each of them.
  */
 export async function verifyExternalJwt(
   token: string,
@@ -84,12 +85,15 @@ export async function verifyExternalJwt(
       algorithms: EXTERNAL_ALGORITHMS,
       clockTolerance: options.clockToleranceSeconds,
       currentDate: new Date(options.nowMs),
+      requiredClaims: ['exp'],
+      ...(provider.issuer === undefined ? {} : { issuer: provider.issuer }),
+      ...(provider.audience === undefined ? {} : { audience: provider.audience }),
     }));
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'invalid';
     throw new TesseraError(
       'UNAUTHENTICATED',
-      'the external JWT does not verify with the identity provider keys',
+      'the external JWT does not verify with the identity provider keys and claims',
       {
         field: 'encoded_jwt',
         metadata: { cause: code },
@@ -107,16 +111,8 @@ export async function verifyExternalJwt(
     );
   }
   if (provider.managedDomains.length > 0) {
-    // The address checked is the one that identifies the user when the identity is the
-    // email; another claim called email must not vouch for it.
-    const email =
-      provider.uniqueIdentityClaim === 'email'
-        ? identity
-        : typeof payload.email === 'string'
-          ? payload.email
-          : identity;
-    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-    if (!email.includes('@') || !provider.managedDomains.some((d) => d.toLowerCase() === domain)) {
+    const email = externalEmail(payload, provider) ?? identity;
+    if (!isManagedEmail(email, provider)) {
       throw new TesseraError(
         'UNAUTHENTICATED',
         'the email domain is not managed by the identity provider',
@@ -127,4 +123,45 @@ export async function verifyExternalJwt(
     }
   }
   return payload;
+}
+
+/**
+ * The email a verified external JWT vouches for: the identity itself when the provider's
+ * unique identity claim is `email` (so another claim called email cannot vouch for it), else
+ * the `email` claim; undefined when there is none.
+ */
+export function externalEmail(
+  payload: JWTPayload,
+  provider: IdentityProviderConfig,
+): string | undefined {
+  const email =
+    provider.uniqueIdentityClaim === 'email'
+      ? payload[provider.uniqueIdentityClaim]
+      : payload.email;
+  return typeof email === 'string' && email !== '' ? email : undefined;
+}
+
+/** Whether `email` is an address in one of the provider's managed domains. */
+function isManagedEmail(email: string, provider: IdentityProviderConfig): boolean {
+  const at = email.lastIndexOf('@');
+  const domain = email.slice(at + 1).toLowerCase();
+  return at > 0 && provider.managedDomains.some((d) => d.toLowerCase() === domain);
+}
+
+/**
+ * Whether the provider may sign in the tenant's existing user that holds `email`, a user it
+ * did not create: only for an email the JWT says is verified (`email_verified: true`) in a
+ * domain the provider manages. Otherwise a second provider could take over another's users,
+ * and their roles, by asserting their address.
+ */
+export function mayLinkByEmail(
+  payload: JWTPayload,
+  provider: IdentityProviderConfig,
+  email: string,
+): boolean {
+  return (
+    payload.email_verified === true &&
+    provider.managedDomains.length > 0 &&
+    isManagedEmail(email, provider)
+  );
 }

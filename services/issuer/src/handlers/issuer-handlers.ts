@@ -95,6 +95,7 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
         nowMs: clock.now(),
         lifetimeSeconds,
         issuer: tenant.issuer,
+        tenantId: tenant.id,
       });
       const token = await keyring.sign(key.kid, payload);
       metrics.tokensIssued.inc({ rpc: 'Vend' });
@@ -145,6 +146,8 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
             nbf: iat,
             exp,
             amr: NO_USER_AUTHENTICATED,
+            // Whatever the claim set says: the token is this tenant's and no other's.
+            tid: tenant.id,
           }),
         ),
       );

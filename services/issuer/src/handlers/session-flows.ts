@@ -11,7 +11,11 @@ import {
   type TokenUser,
 } from '../domain/access-token.js';
 import type { Caller } from '../domain/caller.js';
-import { identityProviderKeys, verifyExternalJwt } from '../domain/identity-provider.js';
+import {
+  identityProviderKeys,
+  mayLinkByEmail,
+  verifyExternalJwt,
+} from '../domain/identity-provider.js';
 import { refreshPolicyOf } from '../domain/refresh-policy.js';
 import { selectSigningKey } from '../domain/signing-key.js';
 import { resolveTenant } from '../domain/tenant-resolution.js';
@@ -451,48 +455,69 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
         },
       );
       const identity = String(external[provider.uniqueIdentityClaim]);
-      // Users are found by email only when the provider's unique identity is the email, so
-      // another claim that happens to look like an address can never select a user.
       const byEmail = provider.uniqueIdentityClaim === 'email';
-      const existing = await session
-        .getUser(
+      const mapped = mapClaims(external, provider.claimMap);
+      // Users are the provider's by (provider, identity): one provider never finds another's
+      // users by their identity. An email is compared as the directory stores it.
+      const link: sessionV1.IdentityLink = {
+        identityProviderId: provider.id,
+        subject: byEmail ? identity.toLowerCase() : identity,
+      };
+      const email = byEmail ? link.subject : mapped.email?.toLowerCase();
+      const lookUp = (selector: sessionV1.GetUserRequest['selector']) =>
+        session
+          .getUser({ tenantId: tenant.id, selector }, ctx.deadline)
+          .then((response) => response.user)
+          .catch((error: unknown) => {
+            if (error instanceof TesseraError && error.code === 'USER_NOT_FOUND') return undefined;
+            throw error;
+          });
+      let existing = await lookUp({ $case: 'identityLink', value: link });
+      if (
+        existing === undefined &&
+        email !== undefined &&
+        mayLinkByEmail(external, provider, email)
+      ) {
+        existing = await lookUp({ $case: 'email', value: email });
+      }
+      const now = BigInt(clock.now());
+      const { user: upserted } = await session
+        .upsertUser(
           {
-            tenantId: tenant.id,
-            selector: byEmail
-              ? { $case: 'email', value: identity }
-              : { $case: 'username', value: identity },
+            user: {
+              id: existing?.id ?? randomUUID(),
+              tenantId: tenant.id,
+              email: email ?? existing?.email ?? '',
+              username: mapped.username ?? existing?.username ?? (byEmail ? '' : identity),
+              // Verified only when the provider says so, on every sign-in.
+              verified: external.email_verified === true,
+              // A deactivated user stays deactivated (and is refused below).
+              active: existing?.active ?? true,
+              firstName: mapped.firstName ?? existing?.firstName ?? '',
+              lastName: mapped.lastName ?? existing?.lastName ?? '',
+              fullName: mapped.fullName ?? existing?.fullName ?? '',
+              dataJson: existing?.dataJson ?? '',
+              insertInstant: existing?.insertInstant ?? now,
+              lastUpdateInstant: now,
+              lastLoginInstant: now,
+              registrations: [],
+              identityLinks: [],
+            },
+            identityLink: link,
           },
           ctx.deadline,
         )
-        .then((response) => response.user)
         .catch((error: unknown) => {
-          if (error instanceof TesseraError && error.code === 'USER_NOT_FOUND') return undefined;
+          // The email or username belongs to a user this provider may not sign in.
+          if (error instanceof TesseraError && error.code === 'ALREADY_EXISTS') {
+            throw new TesseraError(
+              'UNAUTHENTICATED',
+              'another user of the tenant holds this identity; the identity provider may sign in a user it did not create only with a verified email in one of its managed domains',
+              { field: 'encoded_jwt', metadata: { conflict: error.field ?? '' } },
+            );
+          }
           throw error;
         });
-      const mapped = mapClaims(external, provider.claimMap);
-      const now = BigInt(clock.now());
-      const { user: upserted } = await session.upsertUser(
-        {
-          user: {
-            id: existing?.id ?? randomUUID(),
-            tenantId: tenant.id,
-            email: byEmail ? identity.toLowerCase() : (mapped.email ?? existing?.email ?? ''),
-            username: mapped.username ?? existing?.username ?? (byEmail ? '' : identity),
-            verified: true,
-            // A deactivated user stays deactivated (and is refused below).
-            active: existing?.active ?? true,
-            firstName: mapped.firstName ?? existing?.firstName ?? '',
-            lastName: mapped.lastName ?? existing?.lastName ?? '',
-            fullName: mapped.fullName ?? existing?.fullName ?? '',
-            dataJson: existing?.dataJson ?? '',
-            insertInstant: existing?.insertInstant ?? now,
-            lastUpdateInstant: now,
-            lastLoginInstant: now,
-            registrations: [],
-          },
-        },
-        ctx.deadline,
-      );
       if (upserted === undefined)
         throw new TesseraError('INTERNAL', 'the directory returned no user');
       if (!upserted.active) {

@@ -189,5 +189,6 @@ export function userToProto(user: User): sessionV1.User {
     lastUpdateInstant: BigInt(user.lastUpdateInstant),
     lastLoginInstant: BigInt(user.lastLoginInstant),
     registrations: user.registrations.map(registrationToProto),
+    identityLinks: user.identityLinks.map((link) => ({ ...link })),
   };
 }

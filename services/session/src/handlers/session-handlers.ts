@@ -6,7 +6,7 @@ import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
 import { revocationOf } from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
-import type { Directory, UserSelector } from '../store/directory.js';
+import type { Directory, IdentityLink, UserSelector } from '../store/directory.js';
 import type { RevocationLog } from '../store/revocation-log.js';
 import type {
   RefreshTokenRecord,
@@ -79,6 +79,16 @@ function requireText(value: string, field: string, max = 256): string {
   if (value === '') throw invalidArgument(field, `${field} is required`);
   if (value.length > max) throw invalidArgument(field, `${field} is longer than ${max} characters`);
   return value;
+}
+
+/** The longest identity-provider subject (an email address fits many times over). */
+const MAX_SUBJECT_LENGTH = 1024;
+
+function identityLinkFromProto(link: sessionV1.IdentityLink, field: string): IdentityLink {
+  return {
+    identityProviderId: requireText(link.identityProviderId, `${field}.identity_provider_id`),
+    subject: requireText(link.subject, `${field}.subject`, MAX_SUBJECT_LENGTH),
+  };
 }
 
 function selectorFromProto(selector: sessionV1.RevokeRequest['selector']): RevokeSelector {
@@ -365,6 +375,9 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         data: jsonObjectField(input.dataJson, 'user.data_json'),
         lastLoginInstant: toMs(input.lastLoginInstant),
         ...(input.insertInstant > 0n ? { insertInstant: toMs(input.insertInstant) } : {}),
+        ...(request.identityLink === undefined
+          ? {}
+          : { identityLink: identityLinkFromProto(request.identityLink, 'identity_link') }),
       });
       return { user: userToProto(user) };
     },
@@ -382,8 +395,17 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         case 'username':
           selector = { kind: 'username', username: request.selector.value };
           break;
+        case 'identityLink':
+          selector = {
+            kind: 'identity',
+            link: identityLinkFromProto(request.selector.value, 'identity_link'),
+          };
+          break;
         case undefined:
-          throw invalidArgument('selector', 'name the user by id, email or username');
+          throw invalidArgument(
+            'selector',
+            'name the user by id, email, username or identity_link',
+          );
       }
       const user = await directory.getUser(tenantId, selector);
       if (user === undefined)

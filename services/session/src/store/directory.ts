@@ -1,7 +1,18 @@
 /**
  * The small user directory FusionAuth's issue and reconcile flows need: users (looked up by
- * id, email or username within a tenant) and their registrations to applications.
+ * id, email, username or identity-provider link within a tenant) and their registrations to
+ * applications.
  */
+
+/**
+ * A user's identity at an identity provider: the provider's id and the value of its unique
+ * identity claim. Reconcile finds users by this link, so one provider can never sign in a
+ * user another provider created.
+ */
+export interface IdentityLink {
+  readonly identityProviderId: string;
+  readonly subject: string;
+}
 
 /** A user's registration to one application. */
 export interface Registration {
@@ -34,26 +45,37 @@ export interface User {
   readonly lastUpdateInstant: number;
   readonly lastLoginInstant: number;
   readonly registrations: readonly Registration[];
+  /** Links are only ever added (upsertUser's `identityLink`); in no particular order. */
+  readonly identityLinks: readonly IdentityLink[];
 }
 
 /** Which user to find. */
 export type UserSelector =
   | { readonly kind: 'id'; readonly id: string }
   | { readonly kind: 'email'; readonly email: string }
-  | { readonly kind: 'username'; readonly username: string };
+  | { readonly kind: 'username'; readonly username: string }
+  | { readonly kind: 'identity'; readonly link: IdentityLink };
+
+/** What `Directory.upsertUser` takes. */
+export type UserUpsert = Omit<
+  User,
+  'registrations' | 'identityLinks' | 'insertInstant' | 'lastUpdateInstant'
+> & {
+  insertInstant?: number;
+  /** Also link this identity to the user (kept with the links it already has). */
+  identityLink?: IdentityLink;
+};
 
 /** The directory port. */
 export interface Directory {
   /**
-   * Creates or replaces a user (registrations are kept as stored; use upsertRegistration).
-   * Email and username are unique within a tenant: another user holding either is
-   * TesseraError ALREADY_EXISTS. Returns the stored user with its registrations.
+   * Creates or replaces a user (registrations and identity links are kept as stored; use
+   * upsertRegistration, and `identityLink` to add a link). Email, username and identity links
+   * are unique within a tenant: another user holding one is TesseraError ALREADY_EXISTS
+   * (field `user.email`, `user.username` or `identity_link`) and nothing is written. Returns
+   * the stored user with its registrations and links.
    */
-  upsertUser(
-    user: Omit<User, 'registrations' | 'insertInstant' | 'lastUpdateInstant'> & {
-      insertInstant?: number;
-    },
-  ): Promise<User>;
+  upsertUser(user: UserUpsert): Promise<User>;
   getUser(tenantId: string, selector: UserSelector): Promise<User | undefined>;
   /** Creates or replaces the user's registration for its application; USER_NOT_FOUND when no such user. */
   upsertRegistration(

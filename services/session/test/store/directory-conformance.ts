@@ -72,6 +72,10 @@ async function rejection(call: Promise<unknown>): Promise<unknown> {
   );
 }
 
+function sortLinks<T extends { identityProviderId: string }>(links: readonly T[]): T[] {
+  return [...links].sort((a, b) => a.identityProviderId.localeCompare(b.identityProviderId));
+}
+
 function byApplication(registrations: readonly Registration[]): Registration[] {
   return [...registrations].sort((a, b) => a.applicationId.localeCompare(b.applicationId));
 }
@@ -110,6 +114,7 @@ export function directoryConformance(options: DirectoryConformanceOptions): void
         insertInstant: now,
         lastUpdateInstant: now,
         registrations: [],
+        identityLinks: [],
       };
       expect(user).toEqual(expected);
       expect(await directory.getUser(tenantId, { kind: 'id', id: input.id })).toEqual(expected);
@@ -168,6 +173,7 @@ export function directoryConformance(options: DirectoryConformanceOptions): void
         insertInstant: given,
         lastUpdateInstant: first + 5000,
         registrations: [],
+        identityLinks: [],
       };
       expect(replaced).toEqual(expected);
       expect(await directory.getUser(tenantId, { kind: 'id', id: input.id })).toEqual(expected);
@@ -316,6 +322,87 @@ export function directoryConformance(options: DirectoryConformanceOptions): void
       );
       expect(await directory.getUser(lookalike, { kind: 'id', id: 'u:{1}%3A' })).toBeUndefined();
       expect(await directory.getUser(tenantId, { kind: 'id', id: 'u:{1}:' })).toBeUndefined();
+    });
+  });
+
+  describe('identity links (security finding 7)', () => {
+    const linkOf = (subject: string, identityProviderId = 'idp-a') => ({
+      identityProviderId,
+      subject,
+    });
+
+    it('finding 7: links an identity to a user, found by it, kept across replaces', async () => {
+      const tenantId = randomUUID();
+      const input = userInput(tenantId);
+      const link = linkOf('ada@example.com');
+      const user = await directory.upsertUser({ ...input, identityLink: link });
+      expect(user.identityLinks).toEqual([link]);
+      expect(await directory.getUser(tenantId, { kind: 'identity', link })).toEqual(user);
+      // A replace without a link keeps it; another provider's link is added beside it.
+      expect((await directory.upsertUser({ ...input, lastName: 'King' })).identityLinks).toEqual([
+        link,
+      ]);
+      const second = linkOf('ada', 'idp-b');
+      const both = await directory.upsertUser({ ...input, identityLink: second });
+      expect(sortLinks(both.identityLinks)).toEqual(sortLinks([link, second]));
+      const found = await directory.getUser(tenantId, { kind: 'identity', link: second });
+      expect(found?.id).toBe(input.id);
+      expect(sortLinks(found?.identityLinks ?? [])).toEqual(sortLinks([link, second]));
+      // Linking again what the user already holds changes nothing.
+      const again = await directory.upsertUser({ ...input, identityLink: link });
+      expect(again.identityLinks).toHaveLength(2);
+    });
+
+    it('finding 7: finds nobody by another provider, subject or tenant', async () => {
+      const tenantId = randomUUID();
+      const link = linkOf('grace@example.com');
+      await directory.upsertUser({ ...userInput(tenantId), identityLink: link });
+      for (const [tenant, other] of [
+        [tenantId, linkOf('grace@example.com', 'idp-b')],
+        [tenantId, linkOf('Grace@example.com')],
+        [randomUUID(), link],
+      ] as const) {
+        expect(await directory.getUser(tenant, { kind: 'identity', link: other })).toBeUndefined();
+      }
+    });
+
+    it('finding 7: rejects a link another user holds: ALREADY_EXISTS identity_link, nothing written', async () => {
+      const tenantId = randomUUID();
+      const link = linkOf('alan@example.com');
+      const holder = await directory.upsertUser({ ...userInput(tenantId), identityLink: link });
+      const other = userInput(tenantId);
+      await expectAlreadyExists(
+        directory.upsertUser({ ...other, identityLink: link }),
+        'identity_link',
+      );
+      expect(await directory.getUser(tenantId, { kind: 'id', id: other.id })).toBeUndefined();
+      expect((await directory.getUser(tenantId, { kind: 'identity', link }))?.id).toBe(holder.id);
+    });
+
+    it('finding 7: lets exactly one of many concurrent upserts claim a link', async () => {
+      const tenantId = randomUUID();
+      const link = linkOf('race');
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, () =>
+          directory.upsertUser({ ...userInput(tenantId), identityLink: link }),
+        ),
+      );
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      const winner = await directory.getUser(tenantId, { kind: 'identity', link });
+      expect(winner?.id).toBe(won[0]?.status === 'fulfilled' ? won[0].value.id : undefined);
+    });
+
+    it('finding 7: keeps links whose parts hold separators apart', async () => {
+      const tenantId = randomUUID();
+      const a = linkOf('b","c', 'a');
+      const b = linkOf('c', 'a","b');
+      const first = await directory.upsertUser({ ...userInput(tenantId), identityLink: a });
+      const second = await directory.upsertUser({ ...userInput(tenantId), identityLink: b });
+      expect((await directory.getUser(tenantId, { kind: 'identity', link: a }))?.id).toBe(first.id);
+      expect((await directory.getUser(tenantId, { kind: 'identity', link: b }))?.id).toBe(
+        second.id,
+      );
     });
   });
 

@@ -64,7 +64,10 @@ describe('Redis directory, 3-master Cluster (invariant 4: no CROSSSLOT anywhere 
     const tenants = Array.from({ length: 12 }, () => randomUUID());
     for (const tenantId of tenants) {
       for (let n = 0; n < 3; n++) {
-        const user = await directory.upsertUser(userInput(tenantId));
+        const user = await directory.upsertUser({
+          ...userInput(tenantId),
+          identityLink: { identityProviderId: 'idp', subject: `subject-${n}` },
+        });
         await directory.upsertRegistration(tenantId, registrationInput(user.id, `app-${n}`));
       }
     }
@@ -72,8 +75,8 @@ describe('Redis directory, 3-master Cluster (invariant 4: no CROSSSLOT anywhere 
     const tenantSlots = new Set<number | undefined>();
     for (const tenantId of tenants) {
       const own = keys.filter((key) => key.startsWith(`{dir:${tenantId}}:`));
-      // Three users, their registrations, the email and the username index.
-      expect(own).toHaveLength(8);
+      // Three users, their registrations, the email, the username and the link index.
+      expect(own).toHaveLength(9);
       const slots = new Set(await Promise.all(own.map((key) => redis.keyslot?.(key))));
       expect(slots.size).toBe(1);
       for (const slot of slots) tenantSlots.add(slot);

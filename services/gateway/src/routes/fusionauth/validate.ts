@@ -8,11 +8,13 @@ import {
   TAGS,
 } from './common-schemas.js';
 import { jwtOf, requireJwt, unauthorized } from './request-auth.js';
+import { tenantOf } from './tenant-scope.js';
 
 /**
  * `GET /api/jwt/validate`: the decoded payload of a valid access token. Validated in process
  * by the shared local validator (the same code and pushed keys and revocations as the
- * sidecar), which saves the hop to the issuer.
+ * sidecar), which saves the hop to the issuer. A request scoped to a tenant
+ * (`X-FusionAuth-TenantId`) validates the token as that tenant's only.
  */
 export function registerValidateRoute(app: FastifyInstance, ctx: GatewayContext): void {
   app.get(
@@ -45,7 +47,11 @@ export function registerValidateRoute(app: FastifyInstance, ctx: GatewayContext)
       },
     },
     async (request) => {
-      const verified = await ctx.validator.validate(jwtOf(request));
+      const tenantId = tenantOf(request, ctx);
+      const verified = await ctx.validator.validate(
+        jwtOf(request),
+        tenantId === undefined ? {} : { tenantId },
+      );
       if (!verified.valid) throw unauthorized(`the access token is not valid (${verified.reason})`);
       return { jwt: verified.claims };
     },

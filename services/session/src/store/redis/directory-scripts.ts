@@ -13,7 +13,7 @@ const read = (url: URL): string => readFileSync(url, 'utf8');
 /** The scripts by command name (prefixed: the names become methods of the ioredis client). */
 export const DIRECTORY_SCRIPTS = Object.freeze({
   directoryUpsertUser: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: read(new URL('./lua/directory-upsert-user.lua', import.meta.url)),
   },
   directoryReadUser: {

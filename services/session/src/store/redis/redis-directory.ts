@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tessera/clock';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import { z } from 'zod';
-import type { Directory, Registration, User, UserSelector } from '../directory.js';
+import type {
+  Directory,
+  IdentityLink,
+  Registration,
+  User,
+  UserSelector,
+  UserUpsert,
+} from '../directory.js';
 import type { Closable } from '../session-store.js';
 import { DIRECTORY_SCRIPTS, type DirectoryScriptName } from './directory-scripts.js';
 import {
@@ -43,8 +50,8 @@ export interface RedisDirectoryOptions {
 
 /**
  * Key names. Every key of one tenant carries the hash tag `{dir:<tenant>}`: uniqueness of
- * email and username must be checked in the same script that writes the user, so a tenant's
- * users and both indexes share one Cluster slot. A whole tenant in one slot is acceptable
+ * email, username and identity link must be checked in the same script that writes the user,
+ * so a tenant's users and its indexes share one Cluster slot. A whole tenant in one slot is acceptable
  * for this directory (the few users FusionAuth's issue and reconcile flows create, not a
  * user store); a tenant outgrowing a slot would need indexes of their own.
  * Ids are escaped so that no tenant or user id can forge another's key or break the tag.
@@ -71,6 +78,20 @@ function emailIndexKey(tenantId: string): string {
 function usernameIndexKey(tenantId: string): string {
   return `${tenantTag(tenantId)}:username`;
 }
+/** Identity link (see {@link encodeLink}) → user id. */
+function linkIndexKey(tenantId: string): string {
+  return `${tenantTag(tenantId)}:link`;
+}
+
+/** The field prefix of a link in the user hash; the rest of the field is the encoded link. */
+const LINK_FIELD = 'link:';
+
+/** A link as one string: JSON, so no provider id or subject can make two links collide. */
+function encodeLink(link: IdentityLink): string {
+  return JSON.stringify([link.identityProviderId, link.subject]);
+}
+
+const encodedLink = z.tuple([z.string(), z.string()]);
 
 const integerText = z
   .string()
@@ -101,8 +122,8 @@ const registrationDoc = z.object({
 });
 const pairs = z.array(z.string());
 const upsertUserReply = z.union([
-  z.tuple([z.enum(['email', 'username'])]),
-  z.tuple([z.literal('ok'), integerText, pairs]),
+  z.tuple([z.enum(['email', 'username', 'link'])]),
+  z.tuple([z.literal('ok'), integerText, pairs, pairs]),
 ]);
 const readUserReply = z.tuple([pairs, pairs]);
 const upsertRegistrationReply = z.union([
@@ -110,8 +131,6 @@ const upsertRegistrationReply = z.union([
   z.tuple([z.literal('ok'), z.string(), integerText]),
 ]);
 
-/** What `upsertUser` takes. */
-type UserInput = Parameters<Directory['upsertUser']>[0];
 /** What `upsertRegistration` takes. */
 type RegistrationInput = Parameters<Directory['upsertRegistration']>[1];
 
@@ -145,7 +164,7 @@ export class RedisDirectory implements Directory, Closable {
     };
   }
 
-  async upsertUser(input: UserInput): Promise<User> {
+  async upsertUser(input: UserUpsert): Promise<User> {
     if (input.insertInstant !== undefined && !Number.isSafeInteger(input.insertInstant)) {
       throw invalidArgument('user.insert_instant', 'must be epoch milliseconds');
     }
@@ -167,21 +186,26 @@ export class RedisDirectory implements Directory, Closable {
         emailIndexKey(tenantId),
         usernameIndexKey(tenantId),
         registrationsKey(tenantId, id),
+        linkIndexKey(tenantId),
         id,
         email,
         input.username,
         input.insertInstant ?? '',
         now,
         JSON.stringify(doc),
+        input.identityLink === undefined ? '' : encodeLink(input.identityLink),
       ),
     );
     const parsed = parseReply(upsertUserReply, reply, 'upsert user');
     if (parsed.length === 1) {
-      throw new TesseraError('ALREADY_EXISTS', `another user has this ${parsed[0]}`, {
-        field: `user.${parsed[0]}`,
-      });
+      const [taken] = parsed;
+      throw new TesseraError(
+        'ALREADY_EXISTS',
+        `another user has this ${taken === 'link' ? 'identity link' : taken}`,
+        { field: taken === 'link' ? 'identity_link' : `user.${taken}` },
+      );
     }
-    const [, insertInstant, registrations] = parsed;
+    const [, insertInstant, registrations, fields] = parsed;
     return {
       id,
       tenantId,
@@ -191,6 +215,7 @@ export class RedisDirectory implements Directory, Closable {
       insertInstant,
       lastUpdateInstant: now,
       registrations: decodeRegistrations(id, registrations),
+      identityLinks: decodeLinks(fields),
     };
   }
 
@@ -212,6 +237,17 @@ export class RedisDirectory implements Directory, Closable {
           const id = await this.client.hget(usernameIndexKey(tenantId), selector.username);
           const user = id === null ? undefined : await this.#read(tenantId, id);
           return user?.username === selector.username ? user : undefined;
+        }
+        case 'identity': {
+          const { link } = selector;
+          const id = await this.client.hget(linkIndexKey(tenantId), encodeLink(link));
+          const user = id === null ? undefined : await this.#read(tenantId, id);
+          return user?.identityLinks.some(
+            (held) =>
+              held.identityProviderId === link.identityProviderId && held.subject === link.subject,
+          )
+            ? user
+            : undefined;
         }
       }
     });
@@ -262,7 +298,8 @@ export class RedisDirectory implements Directory, Closable {
     );
     const [user, registrations] = parseReply(readUserReply, reply, 'read user');
     if (user.length === 0) return undefined;
-    const hash = parseReply(userHash, pairsToObject(user), 'user hash');
+    const fields = pairsToObject(user);
+    const hash = parseReply(userHash, fields, 'user hash');
     return {
       id,
       tenantId,
@@ -272,8 +309,23 @@ export class RedisDirectory implements Directory, Closable {
       insertInstant: hash.ins,
       lastUpdateInstant: hash.upd,
       registrations: decodeRegistrations(id, registrations),
+      identityLinks: decodeLinks(Object.keys(fields)),
     };
   }
+}
+
+/** The `link:<link>` fields of a user hash, as links (in the order Redis returns them). */
+function decodeLinks(fields: readonly string[]): IdentityLink[] {
+  return fields
+    .filter((field) => field.startsWith(LINK_FIELD))
+    .map((field) => {
+      const [identityProviderId, subject] = parseReply(
+        encodedLink,
+        parseJson(field.slice(LINK_FIELD.length)),
+        'identity link',
+      );
+      return { identityProviderId, subject };
+    });
 }
 
 function pairsToObject(flat: readonly string[]): Record<string, string> {

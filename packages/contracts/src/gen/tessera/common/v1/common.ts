@@ -24,7 +24,7 @@ export enum ValidationReason {
   VALIDATION_REASON_UNKNOWN_KID = "VALIDATION_REASON_UNKNOWN_KID",
   /** VALIDATION_REASON_ALG_NOT_ALLOWED - `alg` is not the algorithm of the key, is `none`, or is otherwise not allowed. */
   VALIDATION_REASON_ALG_NOT_ALLOWED = "VALIDATION_REASON_ALG_NOT_ALLOWED",
-  /** VALIDATION_REASON_ISSUER_MISMATCH - `iss` is not the tenant's issuer. */
+  /** VALIDATION_REASON_ISSUER_MISMATCH - `iss` is not the tenant's issuer, or `tid` names another tenant. */
   VALIDATION_REASON_ISSUER_MISMATCH = "VALIDATION_REASON_ISSUER_MISMATCH",
   /** VALIDATION_REASON_AUDIENCE_MISMATCH - `aud` does not contain the expected audience. */
   VALIDATION_REASON_AUDIENCE_MISMATCH = "VALIDATION_REASON_AUDIENCE_MISMATCH",

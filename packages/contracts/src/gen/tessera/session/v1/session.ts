@@ -224,6 +224,20 @@ export interface User {
   lastUpdateInstant: bigint;
   lastLoginInstant: bigint;
   registrations: Registration[];
+  /**
+   * The identity-provider identities linked to this user (added by UpsertUserRequest
+   * identity_link, never removed).
+   */
+  identityLinks: IdentityLink[];
+}
+
+/**
+ * A user's identity at an identity provider: the provider's id and the value of the
+ * provider's unique identity claim. Within a tenant, one link names at most one user.
+ */
+export interface IdentityLink {
+  identityProviderId: string;
+  subject: string;
 }
 
 export interface Registration {
@@ -239,7 +253,15 @@ export interface Registration {
 }
 
 export interface UpsertUserRequest {
-  user: User | undefined;
+  /** Its identity_links are ignored: links are only ever added, with identity_link. */
+  user:
+    | User
+    | undefined;
+  /**
+   * When set, also links this identity to the user; ALREADY_EXISTS when it names another
+   * user of the tenant.
+   */
+  identityLink: IdentityLink | undefined;
 }
 
 export interface UpsertUserResponse {
@@ -252,6 +274,7 @@ export interface GetUserRequest {
     | { $case: "id"; value: string }
     | { $case: "email"; value: string }
     | { $case: "username"; value: string }
+    | { $case: "identityLink"; value: IdentityLink }
     | undefined;
 }
 
@@ -2627,6 +2650,7 @@ function createBaseUser(): User {
     lastUpdateInstant: 0n,
     lastLoginInstant: 0n,
     registrations: [],
+    identityLinks: [],
   };
 }
 
@@ -2682,6 +2706,9 @@ export const User: MessageFns<User> = {
     }
     for (const v of message.registrations) {
       Registration.encode(v!, writer.uint32(114).fork()).join();
+    }
+    for (const v of message.identityLinks) {
+      IdentityLink.encode(v!, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -2811,6 +2838,14 @@ export const User: MessageFns<User> = {
             message.registrations.push(Registration.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.identityLinks.push(IdentityLink.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2873,6 +2908,11 @@ export const User: MessageFns<User> = {
       registrations: globalThis.Array.isArray(object?.registrations)
         ? object.registrations.map((e: any) => Registration.fromJSON(e))
         : [],
+      identityLinks: globalThis.Array.isArray(object?.identityLinks)
+        ? object.identityLinks.map((e: any) => IdentityLink.fromJSON(e))
+        : globalThis.Array.isArray(object?.identity_links)
+        ? object.identity_links.map((e: any) => IdentityLink.fromJSON(e))
+        : [],
     };
   },
 
@@ -2920,6 +2960,9 @@ export const User: MessageFns<User> = {
     if (message.registrations?.length) {
       obj.registrations = message.registrations.map((e) => Registration.toJSON(e));
     }
+    if (message.identityLinks?.length) {
+      obj.identityLinks = message.identityLinks.map((e) => IdentityLink.toJSON(e));
+    }
     return obj;
   },
 
@@ -2948,6 +2991,96 @@ export const User: MessageFns<User> = {
       ? BigInt(object.lastLoginInstant)
       : 0n;
     message.registrations = object.registrations?.map((e) => Registration.fromPartial(e)) || [];
+    message.identityLinks = object.identityLinks?.map((e) => IdentityLink.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseIdentityLink(): IdentityLink {
+  return { identityProviderId: "", subject: "" };
+}
+
+export const IdentityLink: MessageFns<IdentityLink> = {
+  encode(message: IdentityLink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identityProviderId !== "") {
+      writer.uint32(10).string(message.identityProviderId);
+    }
+    if (message.subject !== "") {
+      writer.uint32(18).string(message.subject);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IdentityLink {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIdentityLink();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identityProviderId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IdentityLink {
+    return {
+      identityProviderId: isSet(object.identityProviderId)
+        ? globalThis.String(object.identityProviderId)
+        : isSet(object.identity_provider_id)
+        ? globalThis.String(object.identity_provider_id)
+        : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+    };
+  },
+
+  toJSON(message: IdentityLink): unknown {
+    const obj: any = {};
+    if (message.identityProviderId !== "") {
+      obj.identityProviderId = message.identityProviderId;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IdentityLink>, I>>(base?: I): IdentityLink {
+    return IdentityLink.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IdentityLink>, I>>(object: I): IdentityLink {
+    const message = createBaseIdentityLink();
+    message.identityProviderId = object.identityProviderId ?? "";
+    message.subject = object.subject ?? "";
     return message;
   },
 };
@@ -3173,13 +3306,16 @@ export const Registration: MessageFns<Registration> = {
 };
 
 function createBaseUpsertUserRequest(): UpsertUserRequest {
-  return { user: undefined };
+  return { user: undefined, identityLink: undefined };
 }
 
 export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
   encode(message: UpsertUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.user !== undefined) {
       User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.identityLink !== undefined) {
+      IdentityLink.encode(message.identityLink, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3205,6 +3341,14 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
             message.user = User.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identityLink = IdentityLink.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3218,13 +3362,23 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
   },
 
   fromJSON(object: any): UpsertUserRequest {
-    return { user: isSet(object.user) ? User.fromJSON(object.user) : undefined };
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      identityLink: isSet(object.identityLink)
+        ? IdentityLink.fromJSON(object.identityLink)
+        : isSet(object.identity_link)
+        ? IdentityLink.fromJSON(object.identity_link)
+        : undefined,
+    };
   },
 
   toJSON(message: UpsertUserRequest): unknown {
     const obj: any = {};
     if (message.user !== undefined) {
       obj.user = User.toJSON(message.user);
+    }
+    if (message.identityLink !== undefined) {
+      obj.identityLink = IdentityLink.toJSON(message.identityLink);
     }
     return obj;
   },
@@ -3235,6 +3389,9 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
   fromPartial<I extends Exact<DeepPartial<UpsertUserRequest>, I>>(object: I): UpsertUserRequest {
     const message = createBaseUpsertUserRequest();
     message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.identityLink = (object.identityLink !== undefined && object.identityLink !== null)
+      ? IdentityLink.fromPartial(object.identityLink)
+      : undefined;
     return message;
   },
 };
@@ -3325,6 +3482,9 @@ export const GetUserRequest: MessageFns<GetUserRequest> = {
       case "username":
         writer.uint32(34).string(message.selector.value);
         break;
+      case "identityLink":
+        IdentityLink.encode(message.selector.value, writer.uint32(42).fork()).join();
+        break;
     }
     return writer;
   },
@@ -3374,6 +3534,14 @@ export const GetUserRequest: MessageFns<GetUserRequest> = {
             message.selector = { $case: "username", value: reader.string() };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.selector = { $case: "identityLink", value: IdentityLink.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3399,6 +3567,10 @@ export const GetUserRequest: MessageFns<GetUserRequest> = {
         ? { $case: "email", value: globalThis.String(object.email) }
         : isSet(object.username)
         ? { $case: "username", value: globalThis.String(object.username) }
+        : isSet(object.identityLink)
+        ? { $case: "identityLink", value: IdentityLink.fromJSON(object.identityLink) }
+        : isSet(object.identity_link)
+        ? { $case: "identityLink", value: IdentityLink.fromJSON(object.identity_link) }
         : undefined,
     };
   },
@@ -3414,6 +3586,8 @@ export const GetUserRequest: MessageFns<GetUserRequest> = {
       obj.email = message.selector.value;
     } else if (message.selector?.$case === "username") {
       obj.username = message.selector.value;
+    } else if (message.selector?.$case === "identityLink") {
+      obj.identityLink = IdentityLink.toJSON(message.selector.value);
     }
     return obj;
   },
@@ -3440,6 +3614,12 @@ export const GetUserRequest: MessageFns<GetUserRequest> = {
       case "username": {
         if (object.selector?.value !== undefined && object.selector?.value !== null) {
           message.selector = { $case: "username", value: object.selector.value };
+        }
+        break;
+      }
+      case "identityLink": {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: "identityLink", value: IdentityLink.fromPartial(object.selector.value) };
         }
         break;
       }
@@ -3766,7 +3946,7 @@ export const SessionServiceService = {
     responseSerialize: (value: UpsertUserResponse): Buffer => Buffer.from(UpsertUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpsertUserResponse => UpsertUserResponse.decode(value),
   },
-  /** Directory: one user, by id, email or username. NOT_FOUND when none. */
+  /** Directory: one user, by id, email, username or identity-provider link. NOT_FOUND when none. */
   getUser: {
     path: "/tessera.session.v1.SessionService/GetUser" as const,
     requestStream: false as const,
@@ -3822,7 +4002,7 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   watchRevocations: handleServerStreamingCall<WatchRevocationsRequest, WatchRevocationsResponse>;
   /** Directory: create or replace a user. */
   upsertUser: handleUnaryCall<UpsertUserRequest, UpsertUserResponse>;
-  /** Directory: one user, by id, email or username. NOT_FOUND when none. */
+  /** Directory: one user, by id, email, username or identity-provider link. NOT_FOUND when none. */
   getUser: handleUnaryCall<GetUserRequest, GetUserResponse>;
   /** Directory: create or replace a user's registration for an application. */
   upsertRegistration: handleUnaryCall<UpsertRegistrationRequest, UpsertRegistrationResponse>;
@@ -3949,7 +4129,7 @@ export interface SessionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpsertUserResponse) => void,
   ): ClientUnaryCall;
-  /** Directory: one user, by id, email or username. NOT_FOUND when none. */
+  /** Directory: one user, by id, email, username or identity-provider link. NOT_FOUND when none. */
   getUser(
     request: GetUserRequest,
     callback: (error: ServiceError | null, response: GetUserResponse) => void,
