@@ -161,7 +161,9 @@ describe('security finding 8 — a refresh reflects the user as they are now', (
           lastUpdateInstant: 0n,
           lastLoginInstant: 0n,
           registrations: [],
+          identityLinks: [],
         },
+        identityLink: undefined,
       },
     );
     expect(await refreshFails(refreshToken)).toBe(true);

@@ -197,7 +197,9 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
             lastUpdateInstant: 0n,
             lastLoginInstant: 0n,
             registrations: [],
+            identityLinks: [],
           },
+          identityLink: undefined,
         },
       );
 
