@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 
 /**
  * The deepest JSON body the gateway reads. Every body goes through recursive code after it
@@ -57,13 +57,15 @@ export class JsonTooDeepError extends Error {
  */
 export function registerJsonParser(app: FastifyInstance, maximum = MAX_JSON_DEPTH): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(JSON_CONTENT_TYPES, { parseAs: 'string' }, (request, body, done) => {
+  const parser: FastifyBodyParser<string | Buffer> = (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (jsonNestsDeeperThan(text, maximum)) {
       done(new JsonTooDeepError(maximum), undefined);
       return;
     }
     parse(request, text, done);
-  });
+  };
+  app.removeContentTypeParser('application/json');
+  for (const type of JSON_CONTENT_TYPES)
+    app.addContentTypeParser(type, { parseAs: 'string' }, parser);
 }
