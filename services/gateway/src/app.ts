@@ -28,6 +28,11 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly bodyLimitBytes: number;
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (addresses, CIDR ranges, or range names);
+   * none by default.
+   */
+  readonly trustedProxies?: readonly string[];
   /** Whether the backends and the local validator are ready (for /readyz). */
   readonly ready: () => Promise<boolean>;
 }
@@ -49,6 +54,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // every request, which costs more than a cached validation. Lines name `reqId` themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimitBytes,
+    // X-Forwarded-Proto decides whether login cookies are Secure (and X-Forwarded-Host a base
+    // URL): believed only from the proxies the operator named, never from any client.
+    trustProxy:
+      options.trustedProxies !== undefined && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
