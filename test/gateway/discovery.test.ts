@@ -38,7 +38,8 @@ describe('GET /.well-known/openid-configuration', () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       issuer: s.realm.issuerA,
-      jwks_uri: `${s.baseUrl}/.well-known/jwks.json`,
+      // The tenant's issuer is an https URL: the keys are published under it (finding 12).
+      jwks_uri: `${s.realm.issuerA}/.well-known/jwks.json`,
       subject_types_supported: ['public'],
     });
     expect(body.id_token_signing_alg_values_supported).toEqual(['ES256', 'RS256', 'EdDSA']);
@@ -79,11 +80,17 @@ describe('GET /.well-known/openid-configuration', () => {
     }
   });
 
-  it('builds jwks_uri from the request host', async () => {
+  it("finding 12: builds jwks_uri from the tenant's https issuer, never from the request's Host", async () => {
     const port = new URL(s.baseUrl).port;
     const response = await fetch(`http://localhost:${port}/.well-known/openid-configuration`);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body.jwks_uri).toBe(`http://localhost:${port}/.well-known/jwks.json`);
+    expect(body.jwks_uri).toBe(`${s.realm.issuerA}/.well-known/jwks.json`);
+    const forged = await s.gateway.inject({
+      method: 'GET',
+      url: '/.well-known/openid-configuration',
+      headers: { host: 'attacker.example' },
+    });
+    expect(forged.json().jwks_uri).toBe(`${s.realm.issuerA}/.well-known/jwks.json`);
   });
 });
 

@@ -307,6 +307,23 @@ describe('POST /api/{tenantId}/tokens/generate', () => {
       expect(Object.keys(errors)).toEqual(['[1]']);
     });
 
+    it('finding 4: answers 400 problem details for a claim value or a claim set over the byte limits', async () => {
+      const literal = `1${'0'.repeat(100_000)}1`;
+      const errors = await validationErrorsOf(
+        await generate([
+          [...claims(['sub', 'a']), { type: 'n', value: literal, valueType: 'JSON' }],
+        ]),
+      );
+      expect(Object.keys(errors)).toEqual(['[0][1].value']);
+      const wide = Array.from({ length: 5 }, (_, i): [string, string] => [
+        `c${i}`,
+        'v'.repeat(16_000),
+      ]);
+      expect(Object.keys(await validationErrorsOf(await generate([claims(...wide)])))).toEqual([
+        '[0]',
+      ]);
+    });
+
     it('answers malformed JSON, an empty body and a body over the limit in problem details', async () => {
       const malformed = await generate('[[{"type": "sub"', { raw: true });
       expect(malformed.status).toBe(400);

@@ -773,3 +773,91 @@ describe('the gateway under random and malformed requests', () => {
     expect(typeof ((await webMethods.json()) as { jwt: string }).jwt).toBe('string');
   });
 });
+
+describe('security finding 11 — deep nesting on every JSON route', () => {
+  const DEPTH = 100_000;
+  const UNKNOWN_KEY = 'an-api-key-the-realm-does-not-know';
+  /** Routes whose API authenticates the caller before it reads the body. */
+  const AUTHENTICATES_FIRST = new Set([
+    'POST /api/jwt/vend',
+    'DELETE /api/jwt/refresh',
+    'DELETE /api/jwt/refresh/:tokenId',
+    'POST /api/:tenantId/tokens/generate',
+    'POST /gateway/security/getJsonWebToken',
+  ]);
+  const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+  const deep = (inner: string) => `${'{"a":'.repeat(DEPTH)}${inner}${'}'.repeat(DEPTH)}`;
+  /** A body of the route's shape with the nesting where the route reads claims. */
+  const deepBodies = (pattern: string): string[] => {
+    const arrays = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
+    if (pattern.endsWith('/tokens/generate'))
+      return [`[[{"type":"a","value":${deep('1')}}]]`, arrays];
+    if (pattern.startsWith('/gateway/')) return [`{"claimsSet":${deep('1')}}`, arrays];
+    if (pattern === '/api/jwt/vend') return [`{"claims":${deep('1')}}`, arrays];
+    return [`{"x":${deep('1')}}`, arrays];
+  };
+  const credentials = (pattern: string, key: string): Record<string, string> => {
+    if (pattern.endsWith('/tokens/generate')) return { 'x-api-key': key };
+    if (pattern.startsWith('/gateway/')) return { 'x-gateway-apikey': key };
+    return { authorization: key, 'x-fusionauth-tenantid': s.realm.tenantA };
+  };
+
+  it('finding 11: answers each JSON route in its own format, 401 for an unknown key where it authenticates first, 400 for the depth', async () => {
+    const jsonRoutes = routes.flatMap((route) =>
+      route.methods.filter((m) => BODY_METHODS.has(m)).map((method) => ({ route, method })),
+    );
+    expect(jsonRoutes.length).toBeGreaterThanOrEqual(6);
+    const problems: string[] = [];
+    for (const { route, method } of jsonRoutes) {
+      const path = route.pattern
+        .replace(':tenantId', s.realm.tenantA)
+        .replace(/:[A-Za-z]+/g, () => randomUUID());
+      for (const [keyName, key] of [
+        ['valid', s.realm.keys.admin],
+        ['unknown', UNKNOWN_KEY],
+      ] as const) {
+        for (const text of deepBodies(route.pattern)) {
+          const body = Buffer.from(text);
+          const request: FuzzRequest = {
+            method,
+            path,
+            headers: {
+              ...credentials(route.pattern, key),
+              'content-type': 'application/json',
+              'content-length': String(body.length),
+            },
+            body,
+            route,
+            mayReset: false,
+            label: `${method} ${route.pattern} (${keyName} key, ${text.slice(0, 12)}…)`,
+          };
+          const outcome = await send(request);
+          const problem = problemWith(request, outcome);
+          if (problem !== undefined) {
+            problems.push(`${request.label}: ${problem}`);
+            continue;
+          }
+          const expected =
+            keyName === 'unknown' && AUTHENTICATES_FIRST.has(`${method} ${route.pattern}`)
+              ? 401
+              : 400;
+          if (outcome.status !== expected)
+            problems.push(`${request.label}: status ${outcome.status}, expected ${expected}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+
+    const vend = await fetch(`${s.baseUrl}/api/jwt/vend`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: s.realm.keys.admin,
+        'x-fusionauth-tenantid': s.realm.tenantA,
+      },
+      body: JSON.stringify({ claims: { sub: 'still-here', nested: { a: { b: [1] } } } }),
+    });
+    expect(vend.status).toBe(200);
+  }, 120_000);
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, type ServiceError, type status } from '@grpc/grpc-js';
 import { ManualClock } from '@tessera/clock';
-import { loadRealmFile } from '@tessera/config';
+import { loadRealmFile, type Realm } from '@tessera/config';
 import type { issuerV1, sessionV1 } from '@tessera/contracts';
 import { type ErrorCode, TesseraError } from '@tessera/errors';
 import { toServiceError } from '@tessera/grpc-runtime';
@@ -12,6 +12,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { buildGateway } from '../../services/gateway/src/app.js';
 import { createGatewayContext } from '../../services/gateway/src/gateway-context.js';
+import type { SecureCookies } from '../../services/gateway/src/http/trusted-proxies.js';
 import type { Stack } from '../support/stack.js';
 
 const silent = pino({ level: 'silent' });
@@ -26,8 +27,9 @@ export interface RecordedCall {
 /** What a fake backend method does: answer, or throw (a gRPC status or anything else). */
 export type Answer = (request: unknown) => unknown;
 
-/** The issuer and session methods the FusionAuth routes call. */
+/** The issuer and session methods the FusionAuth and discovery routes call. */
 export type BackendMethod =
+  | 'issuer.getJwks'
   | 'issuer.issueForApplication'
   | 'issuer.reconcile'
   | 'issuer.getPublicKeys'
@@ -106,14 +108,26 @@ function fakeClient(
   );
 }
 
+/** Gateway settings of {@link startFakeBackendGateway}; the defaults are the gateway's own. */
+export interface FakeBackendGatewayOptions {
+  readonly publicUrl?: string;
+  readonly trustedProxies?: readonly string[];
+  readonly secureCookies?: SecureCookies;
+  /** Changes the standard realm before the gateway sees it. */
+  readonly realm?: (realm: Realm) => Realm;
+}
+
 /**
  * The real gateway (app, error handler, routes) over fake gRPC clients that answer from
  * scripts: every backend outcome can be produced on demand, including ones a real backend
  * only shows when it is down or broken.
  */
-export async function startFakeBackendGateway(): Promise<FakeBackendGateway> {
+export async function startFakeBackendGateway(
+  options: FakeBackendGatewayOptions = {},
+): Promise<FakeBackendGateway> {
   const realm = await writeStandardRealm();
-  const current = loadRealmFile(realm.realmFile);
+  const loaded = loadRealmFile(realm.realmFile);
+  const current = options.realm ? options.realm(loaded) : loaded;
   const scripts = new Map<string, Answer>();
   const calls: RecordedCall[] = [];
   let validate: LocalValidator['validate'] = async () => ({ valid: false, reason: 'MALFORMED' });
@@ -131,11 +145,13 @@ export async function startFakeBackendGateway(): Promise<FakeBackendGateway> {
       clock: new ManualClock(Date.now()),
       deadlineMs: 1000,
       serviceApiKey: realm.keys.plain,
-      publicUrl: '',
+      publicUrl: options.publicUrl ?? '',
+      ...(options.secureCookies ? { secureCookies: options.secureCookies } : {}),
     }),
     logger: silent,
     registry: new Registry(),
     bodyLimitBytes: 64 * 1024,
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     ready: async () => true,
   });
   await gateway.ready();

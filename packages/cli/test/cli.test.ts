@@ -188,6 +188,82 @@ describe('tessera realm check', { timeout: 60_000 }, () => {
   });
 });
 
+describe('security finding 12 — tessera realm check warns about weak API keys', {
+  timeout: 60_000,
+}, () => {
+  const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+  const APP = '6b1e0c2a-3d4f-4a5b-8c6d-7e8f9a0b1c2d';
+  const realmWithKeys = async (apiKeys: string) => {
+    const dir = tempDir();
+    await tesseraOk('keys', 'generate', '-f', join(dir, 'k.json'), '-k', 'only', '-s', 'current');
+    const realmFile = join(dir, 'realm.yaml');
+    writeFileSync(
+      realmFile,
+      `${realmYaml('k.json')}applications:
+  - id: ${APP}
+    tenantId: 2f0c7a3e-5b1d-4e8f-9a6c-1d2e3f4a5b6c
+    name: App
+apiKeys:
+${apiKeys}`,
+    );
+    return realmFile;
+  };
+
+  it('finding 12: warns, and still exits 0, for a keyHash that is the SHA-256 of a well-known password', async () => {
+    const realmFile = await realmWithKeys(`  - id: readme-example
+    keyHash: ${sha256('password')}
+    permissions: { /api/jwt/validate: [GET] }
+  - id: also-weak
+    keyHash: ${sha256('changeme')}
+    permissions: { /api/jwt/validate: [GET] }
+  - id: random
+    keyHash: ${sha256('tsk_6Qm1dW3x9Lr0pVb7Zk2nHs5TcY8aEe4uJf1gO0iR3qU')}
+    permissions: { /api/jwt/validate: [GET] }
+`);
+    const result = await tesseraOk('realm', 'check', realmFile);
+    expect(result.stdout).toContain(`${realmFile}: valid (production)`);
+    const warnings = result.stdout.split('\n').filter((line) => line.includes('warning:'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('readme-example');
+    expect(warnings[0]).toContain('"password"');
+    expect(warnings[0]).toContain('tessera apikey generate');
+    expect(warnings[1]).toContain('also-weak');
+  });
+
+  it('finding 12: warns for application-bound or scope-only keys without permissions, not for restricted ones', async () => {
+    const key = (n: number) => sha256(`tsk_random-key-number-${n}-for-the-test`);
+    const realmFile = await realmWithKeys(`  - id: app-unrestricted
+    keyHash: ${key(1)}
+    applicationId: ${APP}
+  - id: scope-unrestricted
+    keyHash: ${key(2)}
+    scopes: [AuthenticationToken.Write]
+  - id: app-restricted
+    keyHash: ${key(3)}
+    applicationId: ${APP}
+    permissions: { tessera.issuer.v1.IssuerService/IssueApplicationToken: [CALL] }
+  - id: admin
+    keyHash: ${key(4)}
+`);
+    const result = await tesseraOk('realm', 'check', realmFile);
+    const warnings = result.stdout.split('\n').filter((line) => line.includes('warning:'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/app-unrestricted: is bound to application .* no permissions/),
+      expect.stringMatching(
+        /scope-unrestricted: is given scopes \(AuthenticationToken\.Write\) .* no permissions/,
+      ),
+    ]);
+  });
+
+  it('prints no warning for the documented realm of a fresh install', async () => {
+    const dir = tempDir();
+    await tesseraOk('keys', 'generate', '-f', join(dir, 'k.json'), '-k', 'only', '-s', 'current');
+    const realmFile = join(dir, 'realm.yaml');
+    writeFileSync(realmFile, realmYaml('k.json'));
+    expect((await tesseraOk('realm', 'check', realmFile)).stdout).not.toContain('warning');
+  });
+});
+
 describe('tessera apikey', { timeout: 60_000 }, () => {
   const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -192,7 +192,10 @@ export const limitsSchema = z
     maxTokenLength: z.int().min(256).max(1_048_576).default(8192),
     maxClaims: z.int().positive().max(10_000).default(200),
     maxClaimsDepth: z.int().positive().max(64).default(10),
+    /** UTF-8 bytes of one claim set: a claims JSON, or a Neostore claim set's types and values. */
     maxClaimsBytes: z.int().positive().max(1_048_576).default(65_536),
+    /** UTF-8 bytes of one Neostore claim value, checked before the value is converted. */
+    maxClaimValueBytes: z.int().positive().max(1_048_576).default(16_384),
     /** Neostore: claim sets per request. */
     maxBatchSize: z.int().positive().max(10_000).default(100),
   })

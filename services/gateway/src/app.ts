@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { GatewayContext } from './gateway-context.js';
 import { ApiError, type ApiFlavor, sendProblem } from './http/api-errors.js';
 import { registerHttpMetrics } from './http/http-metrics.js';
+import { registerJsonParser } from './http/json-body.js';
 import { registerRoutes } from './routes/index.js';
 
 declare module 'fastify' {
@@ -27,15 +28,14 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly bodyLimitBytes: number;
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (addresses, CIDR ranges, or range names);
+   * none by default.
+   */
+  readonly trustedProxies?: readonly string[];
   /** Whether the backends and the local validator are ready (for /readyz). */
   readonly ready: () => Promise<boolean>;
 }
-
-// Content types Neostore documents for its JSON bodies, beyond application/json.
-const EXTRA_JSON_TYPES: readonly (string | RegExp)[] = [
-  'text/json',
-  /^application\/[\w.+-]+\+json$/,
-];
 
 /**
  * The REST gateway: fastify with the three documented APIs, discovery documents, health and
@@ -54,14 +54,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // every request, which costs more than a cached validation. Lines name `reqId` themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimitBytes,
+    // X-Forwarded-Proto decides whether login cookies are Secure (and X-Forwarded-Host a base
+    // URL): believed only from the proxies the operator named, never from any client.
+    trustProxy:
+      options.trustedProxies !== undefined && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
-  const json = app.getDefaultJsonParser('error', 'error');
-  for (const type of EXTRA_JSON_TYPES) app.addContentTypeParser(type, { parseAs: 'string' }, json);
+  registerJsonParser(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: options.bodyLimitBytes });
   await app.register(fastifySwagger, {
@@ -148,6 +153,8 @@ function clientMessage(error: FastifyError): string {
       return 'unsupported content type';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'the request body is too large';
+    case 'TESSERA_JSON_TOO_DEEP':
+      return error.message;
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'the JSON body is empty';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

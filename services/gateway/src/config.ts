@@ -1,5 +1,6 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
 import { z } from 'zod';
+import { isTrustedProxyEntry, splitTrustedProxies } from './http/trusted-proxies.js';
 
 /** The gateway's environment, read once; a bad value fails start naming the variable. */
 const gatewayEnvSchema = z.object({
@@ -16,8 +17,25 @@ const gatewayEnvSchema = z.object({
   GATEWAY_API_KEY: z
     .string()
     .min(1, 'GATEWAY_API_KEY is required: an API key of the realm for the gateway itself'),
-  /** The external base URL (for discovery documents); by default taken from each request's Host. */
+  /**
+   * The external base URL (for discovery documents). Unset, a tenant's https issuer is the
+   * base; otherwise the request's Host, answered with `Vary: Host` and `Cache-Control: no-store`.
+   */
   GATEWAY_PUBLIC_URL: z.union([z.url(), z.literal('')]).default(''),
+  /**
+   * Proxies whose `X-Forwarded-Proto`, `-Host` and `-For` the gateway believes: comma-separated
+   * IP addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`. Empty (the default):
+   * none, so a client cannot claim HTTPS (and Secure cookies) for a plain-HTTP connection.
+   */
+  GATEWAY_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform(splitTrustedProxies)
+    .refine((entries) => entries.every(isTrustedProxyEntry), {
+      message: 'each entry must be an IP address, a CIDR range, loopback, linklocal or uniquelocal',
+    }),
+  /** When login cookies get `Secure`: `auto` (over HTTPS, as seen through trusted proxies), `always`, `never`. */
+  GATEWAY_SECURE_COOKIES: z.enum(['auto', 'always', 'never']).default('auto'),
   GATEWAY_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

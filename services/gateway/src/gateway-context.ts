@@ -4,6 +4,7 @@ import type { Realm } from '@tessera/config';
 import type { issuerV1, sessionV1 } from '@tessera/contracts';
 import { type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
 import type { LocalValidator } from '@tessera/local-validation';
+import type { SecureCookies } from './http/trusted-proxies.js';
 
 /**
  * What every route handler works with: the backends, the local validator, the realm (for
@@ -24,6 +25,10 @@ export interface GatewayContext {
   serviceMetadata(requestId?: string): Metadata;
   /** The external base URL of this request (`https://auth.example.com`). */
   baseUrl(request: { protocol: string; host: string }): string;
+  /** The configured external base URL without a trailing slash; '' when none is configured. */
+  readonly publicUrl: string;
+  /** When login cookies carry `Secure`. */
+  readonly secureCookies: SecureCookies;
 }
 
 /** Calls a unary method of a generated client with the context's deadline. */
@@ -49,7 +54,10 @@ export function createGatewayContext(parts: {
   deadlineMs: number;
   serviceApiKey: string;
   publicUrl: string;
+  /** Default `auto`. */
+  secureCookies?: SecureCookies;
 }): GatewayContext {
+  const publicUrl = parts.publicUrl.replace(/\/$/, '');
   const withKey = (apiKey: string, requestId?: string) => {
     const metadata = new Metadata();
     // gRPC metadata takes printable ASCII only; anything else cannot be a key of the realm,
@@ -67,7 +75,8 @@ export function createGatewayContext(parts: {
     deadlineMs: parts.deadlineMs,
     callerMetadata: withKey,
     serviceMetadata: (requestId) => withKey(parts.serviceApiKey, requestId),
-    baseUrl: (request) =>
-      parts.publicUrl.replace(/\/$/, '') || `${request.protocol}://${request.host}`,
+    baseUrl: (request) => publicUrl || `${request.protocol}://${request.host}`,
+    publicUrl,
+    secureCookies: parts.secureCookies ?? 'auto',
   };
 }

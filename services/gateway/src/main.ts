@@ -59,10 +59,12 @@ try {
       deadlineMs: env.GRPC_DEADLINE_MS,
       serviceApiKey: env.GATEWAY_API_KEY,
       publicUrl: env.GATEWAY_PUBLIC_URL,
+      secureCookies: env.GATEWAY_SECURE_COOKIES,
     }),
     logger,
     registry,
     bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+    trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     ready: async () =>
       !closing && validatorReady && (await backendsServing([issuer, session], 1000)),
   });

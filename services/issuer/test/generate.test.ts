@@ -117,6 +117,39 @@ describe('Generate', () => {
     });
   });
 
+  it('finding 4: refuses a 1 MiB number literal in a claim by the value limit, before parsing it', async () => {
+    const literal = `1${'0'.repeat(1024 * 1024 - 2)}1`;
+    for (const valueType of ['JSON', 'JSON_ARRAY', `${XSD}double`, `${XSD}integer`, '']) {
+      const error = await h.fail(
+        'generate',
+        {
+          tenantId: h.realm.tenantA,
+          claimSets: [{ claims: [claim('sub', 'x'), claim('n', `[${literal}]`, valueType)] }],
+          validityDuration: '',
+        },
+        h.realm.keys.admin,
+      );
+      expect(error, valueType).toMatchObject({
+        code: 3, // INVALID_ARGUMENT
+        reason: 'LIMIT_EXCEEDED',
+        field: 'claim_sets[0].claims[1].value',
+      });
+    }
+  });
+
+  it('finding 4: refuses a claim set larger than maxClaimsBytes, and still signs one within it', async () => {
+    // Each value is within the 16 KiB value limit; together they pass the 64 KiB set limit.
+    const big = Array.from({ length: 5 }, (_, i) => claim(`c${i}`, 'v'.repeat(16_000)));
+    const error = await h.fail(
+      'generate',
+      { tenantId: h.realm.tenantA, claimSets: [{ claims: big }], validityDuration: '' },
+      h.realm.keys.admin,
+    );
+    expect(error).toMatchObject({ reason: 'LIMIT_EXCEEDED', field: 'claim_sets[0]' });
+    const { tokens } = await generate({ claimSets: [{ claims: big.slice(0, 4) }] });
+    expect(Object.keys(decodeJwt(tokens[0] ?? '').payload)).toContain('c3');
+  });
+
   it('needs the AuthenticationToken.Write scope, from the key or a bearer token', async () => {
     const denied = await h.fail(
       'generate',

@@ -5,6 +5,7 @@ import {
   loadRealmWithKeys,
 } from '@tessera/config';
 import type { Command } from 'commander';
+import { apiKeyWarnings } from './api-key-warnings.js';
 
 /** `tessera realm check` and `tessera apikey …`: operator checks before a deploy. */
 export function registerRealmCommands(program: Command, out: (line: string) => void): void {
@@ -13,7 +14,7 @@ export function registerRealmCommands(program: Command, out: (line: string) => v
     .description('realm file tools')
     .command('check')
     .description(
-      'validate a realm file and its key file together; exits non-zero naming every problem',
+      'validate a realm file and its key file together; exits non-zero naming every problem, and prints warnings (exit 0) for weaknesses such as a guessable keyHash',
     )
     .argument('<file>', 'realm file (YAML)')
     .action(async (file: string) => {
@@ -27,7 +28,9 @@ export function registerRealmCommands(program: Command, out: (line: string) => v
       out(
         `  keys (${realm.keysFile}): ${keyring.keys.map((k) => `${k.kid} ${k.alg} ${k.state}`).join(', ')}`,
       );
-      for (const warning of identityProviderWarnings(doc)) out(`  warning: ${warning}`);
+      // Warnings leave the exit status at 0: the realm is valid, only weaker than it could be.
+      for (const warning of [...identityProviderWarnings(doc), ...apiKeyWarnings(realm)])
+        out(`  warning: ${warning}`);
     });
 
   const apikey = program.command('apikey').description('API key tools');

@@ -9,6 +9,7 @@ import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
 import { redisServerAvailable, startDevRedis } from './dev-redis.js';
 import { waitUntilHttpReady, waitUntilServing } from './health-wait.js';
+import { maskedUrl } from './masked-url.js';
 
 // The bundled CLI lives in packages/cli/dist; the services' bundles sit beside it in the tree.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -175,7 +176,8 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         redisUrl = redis.url;
         store = `private redis-server at ${redisUrl} (data in ${join(dataDir, 'redis')})`;
       } else if (redisUrl !== '') {
-        store = `Redis at ${redisUrl}`;
+        // REDIS_URL may carry the Redis password: the summary is for a terminal, often shared.
+        store = `Redis at ${maskedUrl(redisUrl)}`;
       } else {
         store = 'IN MEMORY (no Redis found: sessions are lost when the stack stops)';
         out(

@@ -6,7 +6,7 @@ import {
   CLAIM_VALUE_TYPES as T,
 } from '../../src/domain/neostore/index.js';
 
-const limits = { maxClaims: 10 };
+const limits = { maxClaims: 10, maxClaimValueBytes: 64, maxClaimsBytes: 256 };
 
 function thrown(run: () => unknown): TesseraError {
   try {
@@ -162,5 +162,41 @@ describe('buildClaimSetPayload', () => {
   it('counts dropped registered claims toward the limit (the input is what is bounded)', () => {
     const claims = Array.from({ length: 11 }, () => ({ type: 'exp', value: '1' }));
     expect(thrown(() => buildClaimSetPayload(claims, limits)).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('finding 4: refuses a claim value over maxClaimValueBytes before converting it', () => {
+    const digits = `1${'0'.repeat(64)}1`;
+    const error = thrown(() =>
+      buildClaimSetPayload(
+        [
+          { type: 'sub', value: 'u' },
+          { type: 'n', value: digits, valueType: T.json },
+        ],
+        limits,
+      ),
+    );
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.field).toBe('[1].value');
+    expect(error.metadata).toEqual({ maximum: '64' });
+  });
+
+  it('finding 4: counts value bytes in UTF-8, not in UTF-16 code units', () => {
+    // 22 characters of three bytes each: 66 bytes.
+    const error = thrown(() =>
+      buildClaimSetPayload([{ type: 'x', value: '€'.repeat(22) }], limits),
+    );
+    expect(error.field).toBe('[0].value');
+    expect(buildClaimSetPayload([{ type: 'x', value: '€'.repeat(21) }], limits)).toEqual({
+      x: '€'.repeat(21),
+    });
+  });
+
+  it('finding 4: refuses a claim set over maxClaimsBytes in all', () => {
+    const claims = Array.from({ length: 5 }, (_, i) => ({ type: `c${i}`, value: 'v'.repeat(60) }));
+    const error = thrown(() => buildClaimSetPayload(claims, limits));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.field).toBeUndefined();
+    expect(error.metadata).toEqual({ maximum: '256' });
+    expect(Object.keys(buildClaimSetPayload(claims.slice(0, 4), limits))).toHaveLength(4);
   });
 });

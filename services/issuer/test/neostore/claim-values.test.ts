@@ -178,6 +178,13 @@ describe('JSON and JSON_ARRAY (embedded as parsed JSON)', () => {
       ],
       ['a number JSON.stringify would print as null stays text', '[1e400]', '[1e400]'],
       ['a number written differently but equal is fine', '{"n":1.50}', { n: 1.5 }],
+      ['trailing zeros of a whole number count toward its exponent', '[1000e-3]', [1]],
+      ['a long run of trailing zeros is exact', `[1${'0'.repeat(300)}]`, [1e300]],
+      [
+        'a long numeral whose zeros a non-zero ends stays text',
+        `[1${'0'.repeat(300)}1]`,
+        `[1${'0'.repeat(300)}1]`,
+      ],
       [
         'digits inside strings are not numbers',
         '{"n":"12345678901234567890"}',

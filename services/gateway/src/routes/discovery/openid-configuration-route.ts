@@ -1,8 +1,9 @@
 import type { TenantConfig } from '@tessera/config';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { call, type GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { keySetProblem } from './backend-failure.js';
+import { configuredDiscoveryBase } from './discovery-base.js';
 
 // The access-token claims tessera issues (COMPAT.md), advertised as FusionAuth does.
 const CLAIMS_SUPPORTED = [
@@ -74,7 +75,8 @@ export function registerOpenIdConfigurationRoutes(app: FastifyInstance, ctx: Gat
   app.get('/.well-known/openid-configuration', {
     config: { api: 'fusionauth' },
     schema: { ...schema, operationId: 'openIdConfiguration' },
-    handler: async (request) => configurationOf(ctx, request, headerTenantId(request)),
+    handler: async (request, reply) =>
+      configurationOf(ctx, request, reply, headerTenantId(request)),
   });
   app.get<{ Params: { tenantId: string } }>('/.well-known/openid-configuration/:tenantId', {
     config: { api: 'fusionauth' },
@@ -87,13 +89,15 @@ export function registerOpenIdConfigurationRoutes(app: FastifyInstance, ctx: Gat
         properties: { tenantId: { type: 'string', description: 'The tenant to describe' } },
       },
     },
-    handler: async (request) => configurationOf(ctx, request, request.params.tenantId),
+    handler: async (request, reply) =>
+      configurationOf(ctx, request, reply, request.params.tenantId),
   });
 }
 
 async function configurationOf(
   ctx: GatewayContext,
   request: FastifyRequest,
+  reply: FastifyReply,
   tenantId: string | undefined,
 ) {
   const tenant = chooseTenant(ctx, tenantId);
@@ -109,9 +113,14 @@ async function configurationOf(
   } catch (error) {
     throw keySetProblem(error);
   }
+  let base = configuredDiscoveryBase(ctx.publicUrl, tenant.issuer);
+  if (base === undefined) {
+    base = ctx.baseUrl(request);
+    reply.header('vary', 'Host').header('cache-control', 'no-store');
+  }
   return {
     issuer: tenant.issuer,
-    jwks_uri: `${ctx.baseUrl(request)}/.well-known/jwks.json`,
+    jwks_uri: `${base}/.well-known/jwks.json`,
     id_token_signing_alg_values_supported: algorithmsOf(jwksJson),
     subject_types_supported: ['public'],
     claims_supported: CLAIMS_SUPPORTED,

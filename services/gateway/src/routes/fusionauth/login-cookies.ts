@@ -1,5 +1,6 @@
 import { effectiveJwtSettings, type Realm } from '@tessera/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { cookieIsSecure, type SecureCookies } from '../../http/trusted-proxies.js';
 
 /** The tokens a login-like answer (refresh, reconcile) hands to the browser. */
 export interface LoginTokens {
@@ -40,19 +41,21 @@ function refreshCookieMaxAge(realm: Realm, accessToken: string): number | undefi
 /**
  * Writes FusionAuth's login cookies: `access_token` as an HttpOnly session cookie and
  * `refresh_token` as an HttpOnly persistent one (Max-Age = the refresh-token lifetime), both
- * `Path=/; SameSite=Lax`, `Secure` only over HTTPS, and with no Domain.
+ * `Path=/; SameSite=Lax`, with no Domain, and `Secure` as `secureCookies` says: by default
+ * over HTTPS, as the gateway sees it directly or through a trusted proxy.
  */
 export function setLoginCookies(
   request: FastifyRequest,
   reply: FastifyReply,
   realm: Realm,
   tokens: LoginTokens,
+  secureCookies: SecureCookies,
 ): void {
   const base = {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: request.protocol === 'https',
+    secure: cookieIsSecure(secureCookies, request),
   } as const;
   reply.setCookie('access_token', tokens.token, base);
   if (tokens.refreshToken === '') return;

@@ -183,7 +183,7 @@ export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext
         },
         ctx.serviceMetadata(request.id),
       ).catch(rejectWith(RECONCILE_ERRORS));
-      setLoginCookies(request, reply, ctx.realm(), reconciled);
+      setLoginCookies(request, reply, ctx.realm(), reconciled, ctx.secureCookies);
       return reply.send({
         user: JSON.parse(reconciled.userJson),
         token: reconciled.token,

@@ -116,7 +116,7 @@ export function registerRefreshRoute(app: FastifyInstance, ctx: GatewayContext):
         },
         ctx.serviceMetadata(request.id),
       ).catch(rejectWith(REFRESH_ERRORS));
-      setLoginCookies(request, reply, ctx.realm(), refreshed);
+      setLoginCookies(request, reply, ctx.realm(), refreshed, ctx.secureCookies);
       return reply.send({
         token: refreshed.token,
         refreshToken: refreshed.refreshToken,

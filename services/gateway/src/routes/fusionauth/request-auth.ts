@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { type FusionAuthCredentials, fusionAuthCredentials } from '../../http/credentials.js';
+import { isRealmApiKey } from '../../http/realm-api-key.js';
 
 /** FusionAuth's answer to missing or refused credentials: 401 with an empty body. */
 export function unauthorized(message: string): ApiError {
@@ -38,7 +40,8 @@ export function jwtOf(request: FastifyRequest): string {
 }
 
 // FusionAuth authenticates before it reads parameters, so a request without credentials is a
-// 401 even when its parameters are also wrong: these run before schema validation.
+// 401 even when its parameters are also wrong: these run before schema validation, and on
+// routes that take a body, as onRequest hooks, before the body is read at all.
 
 /** preValidation hook of API-key routes. */
 export async function requireApiKey(request: FastifyRequest): Promise<void> {
@@ -56,4 +59,19 @@ export async function requireApiKeyOrJwt(request: FastifyRequest): Promise<void>
   if (apiKey === undefined && jwt === undefined) {
     throw unauthorized('an API key or a JWT is required');
   }
+}
+
+/**
+ * onRequest hook of routes that read a body: an API key the realm does not know is a 401
+ * before the body is parsed (the services would refuse it too, but only after the gateway
+ * had done body-dependent work for an unauthenticated caller). A request with no key passes
+ * on to the route's own credential checks.
+ */
+export function refuseUnknownApiKey(ctx: GatewayContext) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const { apiKey } = credentialsOf(request);
+    if (apiKey !== undefined && !isRealmApiKey(ctx.realm(), apiKey)) {
+      throw unauthorized('unknown API key');
+    }
+  };
 }

@@ -18,7 +18,12 @@ import {
   TENANT_HEADERS,
   uuidParameter,
 } from './common-schemas.js';
-import { credentialsOf, requireApiKeyOrJwt, unauthorized } from './request-auth.js';
+import {
+  credentialsOf,
+  refuseUnknownApiKey,
+  requireApiKeyOrJwt,
+  unauthorized,
+} from './request-auth.js';
 import { optionalBody } from './request-input.js';
 import { requiredTenantOf, TENANT_HEADER } from './tenant-scope.js';
 
@@ -182,7 +187,8 @@ export function registerRevokeRefreshTokenRoutes(app: FastifyInstance, ctx: Gate
 
   const common = {
     config: FUSIONAUTH_ROUTE,
-    preValidation: [requireApiKeyOrJwt, optionalBody],
+    onRequest: [requireApiKeyOrJwt, refuseUnknownApiKey(ctx)],
+    preValidation: optionalBody,
   };
   const selectionBody = {
     type: 'object',

@@ -12,7 +12,7 @@ import {
   TAGS,
   TENANT_HEADERS,
 } from './common-schemas.js';
-import { apiKeyOf, requireApiKey } from './request-auth.js';
+import { apiKeyOf, refuseUnknownApiKey, requireApiKey } from './request-auth.js';
 import { optionalBody } from './request-input.js';
 import { tenantOf } from './tenant-scope.js';
 
@@ -35,7 +35,8 @@ export function registerVendRoute(app: FastifyInstance, ctx: GatewayContext): vo
     '/api/jwt/vend',
     {
       config: FUSIONAUTH_ROUTE,
-      preValidation: [requireApiKey, optionalBody],
+      onRequest: [requireApiKey, refuseUnknownApiKey(ctx)],
+      preValidation: optionalBody,
       schema: {
         tags: TAGS,
         operationId: 'vendJWT',

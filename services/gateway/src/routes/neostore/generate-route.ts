@@ -2,6 +2,7 @@ import type { issuerV1 } from '@tessera/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { call, type GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
+import { isRealmApiKey } from '../../http/realm-api-key.js';
 import { claimSetsShapeProblem } from './claim-sets-shape.js';
 import { GENERATE_ROUTE_SCHEMA } from './generate-schema.js';
 import { isAcceptedRequestType, negotiateResponseType } from './media-types.js';
@@ -40,10 +41,15 @@ export function registerGenerateRoute(app: FastifyInstance, ctx: GatewayContext)
     schema: GENERATE_ROUTE_SCHEMA,
     // Validation failures are rendered here, in Neostore's naming, after the 401/415 checks.
     attachValidation: true,
-    // ASP.NET Core authenticates before it looks at the body: an anonymous caller gets a 401
-    // whatever it sent, and nothing unauthenticated is parsed.
+    // ASP.NET Core authenticates before it looks at the body: an anonymous caller, or one with
+    // a key the realm does not know, gets a 401 whatever it sent, and its body is not parsed.
+    // A bearer token is verified by the issuer (scope and tenant), after the body is read.
     onRequest: async (request, reply) => {
-      if (credentialOf(ctx, request) === undefined) {
+      const credential = credentialOf(ctx, request);
+      if (
+        credential === undefined ||
+        (credential.kind === 'api-key' && !isRealmApiKey(ctx.realm(), credential.key))
+      ) {
         reply.header('www-authenticate', 'Bearer');
         throw new ApiError({ status: 401, message: UNAUTHENTICATED });
       }

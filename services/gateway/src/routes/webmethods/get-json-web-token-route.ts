@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { call, type GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { toApiError } from '../../http/backend-errors.js';
-import { nestsDeeperThan } from './json-depth.js';
+import { isRealmApiKey } from '../../http/realm-api-key.js';
 
 interface GetJsonWebTokenRoute {
   Body: { claimsSet: Record<string, unknown> };
@@ -11,10 +11,6 @@ interface GetJsonWebTokenRoute {
 
 // gRPC metadata carries visible ASCII only; anything else cannot be an API key.
 const API_KEY = /^[\x21-\x7e]{1,4096}$/;
-
-// The deepest claimsSet the gateway re-encodes; the issuer's own (configurable, at most 64)
-// depth limit then applies. This bound only keeps the encoding itself safe.
-const MAX_TRANSPORT_DEPTH = 128;
 
 const EXCEPTION_SCHEMA = {
   type: 'object',
@@ -66,7 +62,7 @@ export function registerGetJsonWebTokenRoute(app: FastifyInstance, ctx: GatewayC
           properties: { jwt: { type: 'string', description: 'A compact JWS' } },
         },
         400: exception(
-          'The request body is not {"claimsSet": {...}}, or the claims exceed a limit.',
+          'The request body is not {"claimsSet": {...}}, nests too deeply, or the claims exceed a limit.',
         ),
         401: exception(
           'Unauthorized application request: no API key, or one that identifies no application.',
@@ -78,10 +74,12 @@ export function registerGetJsonWebTokenRoute(app: FastifyInstance, ctx: GatewayC
         504: exception('A backend service did not answer in time.'),
       },
     },
-    // The application is identified before the body is read, as API Gateway does.
+    // The application is identified before the body is read, as API Gateway does: no key, or
+    // a key the realm does not know, is a 401 whatever the body holds.
     attachValidation: true,
     onRequest: async (request) => {
-      if (apiKeyOf(ctx, request) === undefined) throw unauthorized(ctx);
+      const apiKey = apiKeyOf(ctx, request);
+      if (apiKey === undefined || !isRealmApiKey(ctx.realm(), apiKey)) throw unauthorized(ctx);
     },
     handler: async (request) => {
       const apiKey = apiKeyOf(ctx, request);
@@ -93,9 +91,6 @@ export function registerGetJsonWebTokenRoute(app: FastifyInstance, ctx: GatewayC
         });
       }
       const { claimsSet } = request.body;
-      if (nestsDeeperThan(claimsSet, MAX_TRANSPORT_DEPTH)) {
-        throw new ApiError({ status: 400, message: 'The claimsSet nests too deeply.' });
-      }
       try {
         const response = await call(
           ctx,

@@ -20,10 +20,14 @@ export interface NeostoreClaim {
   readonly valueType?: string | null | undefined;
 }
 
-/** Bounds on one claim set. */
+/** Bounds on one claim set, checked before any value is converted. */
 export interface ClaimSetLimits {
-  /** The most claims one set may hold (DESIGN §6, bounded inputs). */
+  /** The most claims one set may hold. */
   readonly maxClaims: number;
+  /** The most UTF-8 bytes of one claim's value. */
+  readonly maxClaimValueBytes: number;
+  /** The most UTF-8 bytes of a whole set: every claim's type, value and value type. */
+  readonly maxClaimsBytes: number;
 }
 
 /** Claims the issuer sets on every generated token; request values for them are ignored. */
@@ -31,8 +35,9 @@ export const ISSUER_SET_CLAIMS: ReadonlySet<string> = new Set(['exp', 'nbf', 'ia
 
 /**
  * Builds the caller's claims of one token from a Neostore claim set. Throws TesseraError
- * `LIMIT_EXCEEDED` when the set holds more than `limits.maxClaims` claims, and
- * `INVALID_ARGUMENT` on field `[i].type` for a claim with an empty type. The result has no
+ * `LIMIT_EXCEEDED` when the set holds more than `limits.maxClaims` claims, a value larger than
+ * `limits.maxClaimValueBytes` (field `[i].value`) or more than `limits.maxClaimsBytes` in all,
+ * and `INVALID_ARGUMENT` on field `[i].type` for a claim with an empty type. The result has no
  * `exp`, `nbf`, `iat` or `iss`: the issuer adds them.
  */
 export function buildClaimSetPayload(
@@ -44,6 +49,30 @@ export function buildClaimSetPayload(
       'LIMIT_EXCEEDED',
       `a claim set may hold at most ${limits.maxClaims} claims`,
       { metadata: { maximum: String(limits.maxClaims) } },
+    );
+  }
+  // Sizes are checked for the whole set before any value is converted: conversions parse
+  // numbers, dates and JSON, and their cost must stay bounded by the limits.
+  let setBytes = 0;
+  claims.forEach((claim, i) => {
+    const valueBytes = Buffer.byteLength(claim.value, 'utf8');
+    if (valueBytes > limits.maxClaimValueBytes) {
+      throw new TesseraError(
+        'LIMIT_EXCEEDED',
+        `a claim value may hold at most ${limits.maxClaimValueBytes} bytes`,
+        { field: `[${i}].value`, metadata: { maximum: String(limits.maxClaimValueBytes) } },
+      );
+    }
+    setBytes +=
+      Buffer.byteLength(claim.type, 'utf8') +
+      valueBytes +
+      Buffer.byteLength(claim.valueType ?? '', 'utf8');
+  });
+  if (setBytes > limits.maxClaimsBytes) {
+    throw new TesseraError(
+      'LIMIT_EXCEEDED',
+      `a claim set may hold at most ${limits.maxClaimsBytes} bytes`,
+      { metadata: { maximum: String(limits.maxClaimsBytes) } },
     );
   }
   // A Map keeps request order and cannot be subverted by a claim named "__proto__".

@@ -11,6 +11,8 @@
  * `ToUniversalTime()` does on a server whose local zone is UTC. Anything else is not a date.
  */
 
+import { withoutTrailingZeros } from './trailing-zeros.js';
+
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:\d{2})?$/;
 
@@ -67,7 +69,7 @@ export function toUtcIsoDateTime(text: string): string | undefined {
   const utcYear = instant.getUTCFullYear();
   if (utcYear < 1 || utcYear > 9999) return undefined;
 
-  const trimmedFraction = fraction.replace(/0+$/, '');
+  const trimmedFraction = withoutTrailingZeros(fraction);
   const date = `${pad(utcYear, 4)}-${pad(instant.getUTCMonth() + 1, 2)}-${pad(instant.getUTCDate(), 2)}`;
   const time = `${pad(instant.getUTCHours(), 2)}:${pad(instant.getUTCMinutes(), 2)}:${pad(instant.getUTCSeconds(), 2)}`;
   return `${date}T${time}${trimmedFraction === '' ? '' : `.${trimmedFraction}`}Z`;

@@ -6,6 +6,8 @@
  * value; otherwise (e.g. an integer beyond 2^53, or `1e400`) the claim keeps its text.
  */
 
+import { withoutTrailingZeros } from './trailing-zeros.js';
+
 /** `Utf8JsonReader`'s default maximum nesting depth; deeper documents fail to parse. */
 const MAX_DEPTH = 64;
 
@@ -24,9 +26,9 @@ function canonicalDecimal(text: string): string | undefined {
   let digits = `${whole}${fraction}`.replace(/^0+/, '');
   let scale = BigInt(exponent) - BigInt(fraction.length);
   if (digits === '') return '0';
-  const trailing = digits.length - digits.replace(/0+$/, '').length;
-  digits = digits.slice(0, digits.length - trailing);
-  scale += BigInt(trailing);
+  const significant = withoutTrailingZeros(digits);
+  scale += BigInt(digits.length - significant.length);
+  digits = significant;
   return `${sign}${digits}e${scale}`;
 }
 
