@@ -1,21 +1,19 @@
+import { apiKeyOf, type Caller, callerOf, GENERATE_SCOPE, resolveTenant } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { commonV1, type issuerV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
-import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
+import type { AsyncServiceHandlers } from '@tessera/grpc-runtime';
 import type { TokenVerifier, ValidationReasonCode } from '@tessera/jwt-core';
 import { buildApplicationTokenPayload } from '../domain/application-token.js';
-import type { Caller } from '../domain/caller.js';
 import { parseClaimsJson } from '../domain/claims-json.js';
 import { resolveLifetimeSeconds } from '../domain/lifetime.js';
 import { buildClaimSetPayload, resolveValidity } from '../domain/neostore/index.js';
-import { claimsGrantScope, GENERATE_SCOPE } from '../domain/permissions.js';
+import { claimsGrantScope } from '../domain/scope-claim.js';
 import { selectSigningKey } from '../domain/signing-key.js';
-import { resolveTenant } from '../domain/tenant-resolution.js';
 import { buildVendPayload } from '../domain/vend.js';
 import { verificationProfileOf } from '../domain/verification-profile.js';
 import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
-import { API_KEY_CALLER, PRESENTED_BEARER } from './authentication.js';
 import { jwksOf, keySetEvents, publicKeysOf } from './key-publication.js';
 import type { SessionFlowHandlers } from './session-flows.js';
 
@@ -58,13 +56,12 @@ function needsSessionService(rpc: string): never {
  */
 export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
   const { state, clock, metrics } = deps;
-  const apiKeyCaller = (ctx: CallContext): Caller | undefined => ctx.values.get(API_KEY_CALLER);
 
   return {
     async vend(request, ctx) {
       const snapshot = state.current;
       const { realm, keyring } = snapshot;
-      const tenant = resolveTenant(realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(realm, { tenantId: request.tenantId, caller: callerOf(ctx) });
       const claims = parseClaimsJson(request.claimsJson, 'claims_json', realm.document.limits);
       // FusionAuth lets vend set `iss`, but never to another tenant's issuer: where tenants
       // share keys, that token would validate as the other tenant.
@@ -104,11 +101,10 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
     async generate(request, ctx) {
       const snapshot = state.current;
       const { realm, keyring } = snapshot;
-      const bearer = ctx.values.get(PRESENTED_BEARER);
-      let caller = apiKeyCaller(ctx);
-      const tenant = resolveTenant(realm, request.tenantId, caller);
-      if (caller === undefined && bearer !== undefined) {
-        caller = await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant.id, bearer);
+      const caller = callerOf(ctx);
+      const tenant = resolveTenant(realm, { tenantId: request.tenantId, caller });
+      if (caller.kind === 'bearer') {
+        await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant.id, caller);
       }
       const limits = realm.document.limits;
       if (request.claimSets.length > limits.maxBatchSize) {
@@ -154,10 +150,9 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 
     async issueApplicationToken(request, ctx) {
       const { realm, keyring } = state.current;
-      const caller = ctx.values.get(API_KEY_CALLER);
-      const application = caller?.key.applicationId
-        ? realm.applications.get(caller.key.applicationId)
-        : undefined;
+      const applicationId = apiKeyOf(callerOf(ctx))?.applicationId;
+      const application =
+        applicationId === undefined ? undefined : realm.applications.get(applicationId);
       if (application === undefined) {
         throw new TesseraError('PERMISSION_DENIED', 'the API key does not identify an application');
       }
@@ -185,7 +180,10 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 
     async validate(request, ctx) {
       const snapshot = state.current;
-      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(snapshot.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+      });
       if (request.token === '') throw invalidArgument('token', 'token is required');
       const result = await deps
         .verifierFor(snapshot)
@@ -228,12 +226,15 @@ async function authenticateBearer(
   verifier: TokenVerifier,
   snapshot: IssuerSnapshot,
   tenantId: string,
-  token: string,
-): Promise<Caller> {
+  caller: Caller & { kind: 'bearer' },
+): Promise<void> {
   const tenant = snapshot.realm.tenants.get(tenantId);
   if (tenant === undefined)
     throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${tenantId}`);
-  const result = await verifier.verify(token, verificationProfileOf(tenant, snapshot.keyring));
+  const result = await verifier.verify(
+    caller.token,
+    verificationProfileOf(tenant, snapshot.keyring),
+  );
   if (!result.valid) {
     throw new TesseraError('UNAUTHENTICATED', 'the bearer token is not valid', {
       metadata: { reason: result.reason },
@@ -245,7 +246,6 @@ async function authenticateBearer(
       `the bearer token lacks the ${GENERATE_SCOPE} scope`,
     );
   }
-  return { kind: 'bearer', tenantId, claims: result.claims };
 }
 
 /** Re-anchors a claim-set error's field under the request path (`claim_sets[2].[0].type`). */
