@@ -1,14 +1,16 @@
-import { apiKeyOf, type Caller, callerOf, GENERATE_SCOPE, resolveTenant } from '@tessera/access';
+import { apiKeyOf, type Caller, callerOf, resolveTenant } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
+import type { TenantConfig } from '@tessera/config';
 import { commonV1, type issuerV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { AsyncServiceHandlers } from '@tessera/grpc-runtime';
 import type { TokenVerifier, ValidationReasonCode } from '@tessera/jwt-core';
 import { buildApplicationTokenPayload } from '../domain/application-token.js';
 import { parseClaimsJson } from '../domain/claims-json.js';
+import { authorizeGenerateBearer } from '../domain/generate-bearer.js';
 import { resolveLifetimeSeconds } from '../domain/lifetime.js';
 import { buildClaimSetPayload, resolveValidity } from '../domain/neostore/index.js';
-import { claimsGrantScope } from '../domain/scope-claim.js';
+import { screenCallerClaims } from '../domain/reserved-claims.js';
 import { selectSigningKey } from '../domain/signing-key.js';
 import { buildVendPayload } from '../domain/vend.js';
 import { verificationProfileOf } from '../domain/verification-profile.js';
@@ -104,7 +106,7 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       const caller = callerOf(ctx);
       const tenant = resolveTenant(realm, { tenantId: request.tenantId, caller });
       if (caller.kind === 'bearer') {
-        await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant.id, caller);
+        await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant, caller);
       }
       const limits = realm.document.limits;
       if (request.claimSets.length > limits.maxBatchSize) {
@@ -124,7 +126,11 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       // Build every payload before signing any, so a bad claim set fails the whole batch.
       const payloads = request.claimSets.map((set, i) => {
         try {
-          return buildClaimSetPayload(set.claims, limits);
+          return screenCallerClaims(
+            buildClaimSetPayload(set.claims, limits),
+            'generate',
+            undefined,
+          );
         } catch (error) {
           throw prefixField(error, `claim_sets[${i}]`);
         }
@@ -225,12 +231,9 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 async function authenticateBearer(
   verifier: TokenVerifier,
   snapshot: IssuerSnapshot,
-  tenantId: string,
+  tenant: TenantConfig,
   caller: Caller & { kind: 'bearer' },
 ): Promise<void> {
-  const tenant = snapshot.realm.tenants.get(tenantId);
-  if (tenant === undefined)
-    throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${tenantId}`);
   const result = await verifier.verify(
     caller.token,
     verificationProfileOf(tenant, snapshot.keyring),
@@ -240,12 +243,7 @@ async function authenticateBearer(
       metadata: { reason: result.reason },
     });
   }
-  if (!claimsGrantScope(result.claims, GENERATE_SCOPE)) {
-    throw new TesseraError(
-      'PERMISSION_DENIED',
-      `the bearer token lacks the ${GENERATE_SCOPE} scope`,
-    );
-  }
+  authorizeGenerateBearer(result.claims, tenant);
 }
 
 /** Re-anchors a claim-set error's field under the request path (`claim_sets[2].[0].type`). */
