@@ -1,7 +1,6 @@
 import { GENERATE_SCOPE } from '@tessera/access';
 import type { TenantConfig } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
-import { claimsGrantScope } from './scope-claim.js';
 
 /**
  * Whether a verified bearer token may call Neostore's tokens/generate for `tenant`; throws
@@ -27,6 +26,14 @@ export function authorizeGenerateBearer(
   if (audience !== undefined && !audienceOf(claims).includes(audience)) {
     throw denied(`the bearer token is not meant for tokens/generate (aud lacks ${audience})`);
   }
+}
+
+/** True when a token's `scope` claim (space-separated string or array, or `scp`) holds `scope`. */
+function claimsGrantScope(claims: Readonly<Record<string, unknown>>, scope: string): boolean {
+  const value = claims.scope ?? claims.scp;
+  if (typeof value === 'string') return value.split(' ').includes(scope);
+  if (Array.isArray(value)) return value.includes(scope);
+  return false;
 }
 
 function audienceOf(claims: Readonly<Record<string, unknown>>): readonly unknown[] {
