@@ -1,3 +1,4 @@
+import { Keyring } from '@tessera/jwt-core';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayStack, startGatewayStack } from '../support/gateway-stack.js';
@@ -56,11 +57,21 @@ async function validationErrorsOf(response: Response) {
 const claims = (...pairs: [string, string][]): Claim[] =>
   pairs.map(([type, value]) => ({ type, value }));
 
+/**
+ * A user's token of the tenant holding `scope`, signed with the tenant's key as its session
+ * flows sign them (tokens minted from caller claims can never be bearers of Generate).
+ */
 async function scopedBearer(scope: string, tenantId = s.realm.tenantA) {
-  const response = await generate([claims(['sub', 'svc'], ['scope', scope])], { tenantId });
-  expect(response.status).toBe(200);
-  const [token] = (await response.json()) as string[];
-  return token as string;
+  const keyring = await Keyring.fromEntries(s.realm.keyEntries);
+  const ofA = tenantId === s.realm.tenantA;
+  const iat = Math.floor(s.clock.now() / 1000);
+  return keyring.sign(ofA ? 'a-es256' : 'b-es256', {
+    iss: ofA ? s.realm.issuerA : s.realm.issuerB,
+    sub: 'svc',
+    scope,
+    iat,
+    exp: iat + 600,
+  });
 }
 
 describe('POST /api/{tenantId}/tokens/generate', () => {

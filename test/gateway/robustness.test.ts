@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
+import { Keyring } from '@tessera/jwt-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayStack, startGatewayStack } from '../support/gateway-stack.js';
 
@@ -164,17 +165,15 @@ beforeAll(async () => {
   s = await startGatewayStack();
   port = Number(new URL(s.baseUrl).port);
   routes = routesOf(s.gateway.printRoutes({ commonPrefix: false }));
-  const generated = await fetch(`${s.baseUrl}/api/${s.realm.tenantA}/tokens/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': s.realm.keys.admin },
-    body: JSON.stringify([
-      [
-        { type: 'sub', value: randomUUID() },
-        { type: 'scope', value: 'AuthenticationToken.Write' },
-      ],
-    ]),
+  // A user's token of tenant A with the Generate scope, signed as its session flows sign them.
+  const iat = Math.floor(s.clock.now() / 1000);
+  bearerA = await (await Keyring.fromEntries(s.realm.keyEntries)).sign('a-es256', {
+    iss: s.realm.issuerA,
+    sub: randomUUID(),
+    scope: 'AuthenticationToken.Write',
+    iat,
+    exp: iat + 3600,
   });
-  [bearerA] = (await generated.json()) as [string];
   const ofB = await fetch(`${s.baseUrl}/api/${s.realm.tenantB}/tokens/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': s.realm.keys.admin },

@@ -192,15 +192,24 @@ describe('IssueForApplication', () => {
   });
 
   it('refuses a token no user authenticated for (vended), whatever its claims say', async () => {
+    const vendRequest = (claims: Record<string, unknown>) => ({
+      tenantId: s.realm.tenantA,
+      claimsJson: JSON.stringify(claims),
+      keyId: '',
+      timeToLiveSeconds: 0,
+    });
+    // Vend does not let the caller claim how a user authenticated, or a session.
+    expect(
+      await s.fail(
+        s.issuerClient,
+        'vend',
+        vendRequest({ sub: 'victim', authenticationType: 'PASSWORD', sid: 'x' }),
+      ),
+    ).toMatchObject({ reason: 'INVALID_ARGUMENT', metadata: { claim: 'authenticationType' } });
     const { token } = await s.call<issuerV1.VendRequest, issuerV1.VendResponse>(
       s.issuerClient,
       'vend',
-      {
-        tenantId: s.realm.tenantA,
-        claimsJson: JSON.stringify({ sub: 'victim', authenticationType: 'PASSWORD', sid: 'x' }),
-        keyId: '',
-        timeToLiveSeconds: 0,
-      },
+      vendRequest({ sub: 'victim' }),
     );
     const error = await s.fail(s.issuerClient, 'issueForApplication', {
       tenantId: s.realm.tenantA,

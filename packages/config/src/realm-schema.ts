@@ -58,6 +58,11 @@ const tenantSchema = z.strictObject({
     .strictObject({
       /** Validity when the caller names none; Neostore documents 10 years (3650 days). */
       defaultValiditySeconds: z.int().positive().default(315_360_000),
+      /**
+       * When set, a bearer token presented to tokens/generate must carry this in its `aud`:
+       * only tokens minted for calling Generate are accepted, not any token with the scope.
+       */
+      bearerAudience: z.string().min(1).optional(),
     })
     .prefault({}),
 });

@@ -94,6 +94,10 @@ export interface StandardRealm extends TempRealm {
     readonly lockedToB: string;
     /** Every endpoint, no scope, no application. */
     readonly plain: string;
+    /** Locked to tenant B, with the Neostore scope. */
+    readonly lockedToBWriter: string;
+    /** Only `/api/jwt/validate: [GET]`. */
+    readonly validateOnly: string;
   };
   readonly keyEntries: readonly KeyFileEntry[];
 }
@@ -125,6 +129,8 @@ export async function writeStandardRealm(
     vendOnly: randomApiKey(),
     lockedToB: randomApiKey(),
     plain: randomApiKey(),
+    lockedToBWriter: randomApiKey(),
+    validateOnly: randomApiKey(),
   };
   const keyEntries = await generateKeys([
     ['a-es256', 'ES256', 'current'],
@@ -182,6 +188,8 @@ apiKeys:
   - { id: vend-only, key: ${keys.vendOnly}, permissions: { /api/jwt/vend: [POST] } }
   - { id: locked-b, key: ${keys.lockedToB}, tenantId: ${ids.tenantB} }
   - { id: plain, key: ${keys.plain} }
+  - { id: locked-b-writer, key: ${keys.lockedToBWriter}, tenantId: ${ids.tenantB}, scopes: [AuthenticationToken.Write] }
+  - { id: validate-only, key: ${keys.validateOnly}, permissions: { /api/jwt/validate: [GET] } }
 `;
   const realm = writeTempRealm(yaml, keyEntries);
   return {

@@ -1,4 +1,5 @@
 import { credentials } from '@grpc/grpc-js';
+import { accessInterceptor, accessRules, ISSUER_REQUIREMENTS } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import {
@@ -12,7 +13,6 @@ import { TokenVerifier } from '@tessera/jwt-core';
 import type { Logger } from '@tessera/logger';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import { Registry } from 'prom-client';
-import { authenticationInterceptor } from './handlers/authentication.js';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
 import { createSessionFlows } from './handlers/session-flows.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
@@ -126,7 +126,12 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     registry,
     // Deadlines are wall-clock transport time, never the (possibly frozen) domain clock.
     services: [registerService(issuerV1.IssuerServiceService, handlers)],
-    interceptors: [authenticationInterceptor(state)],
+    interceptors: [
+      accessInterceptor({
+        realm: () => state.current.realm,
+        services: [accessRules(issuerV1.IssuerServiceService, ISSUER_REQUIREMENTS)],
+      }),
+    ],
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
   const stopWatching =

@@ -1,4 +1,5 @@
 import type { issuerV1 } from '@tessera/contracts';
+import { Keyring } from '@tessera/jwt-core';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, type IssuerHarness, startIssuer } from './support/issuer-harness.js';
@@ -21,6 +22,19 @@ const generate = (
     { tenantId: h.realm.tenantA, claimSets: [], validityDuration: '', ...request },
     credentials,
   );
+
+/** A token signed with tenant A's current key, as the tenant's session flows sign them. */
+async function userToken(claims: Record<string, unknown>): Promise<string> {
+  const keyring = await Keyring.fromEntries(h.realm.keyEntries);
+  const iat = Math.floor(h.clock.now() / 1000);
+  return keyring.sign('a-es256', {
+    iss: h.realm.issuerA,
+    sub: 'user-1',
+    iat,
+    exp: iat + 600,
+    ...claims,
+  });
+}
 
 describe('Generate', () => {
   it('returns one token per claim set, in order, with typed values and arrays', async () => {
@@ -158,36 +172,15 @@ describe('Generate', () => {
     );
     expect(denied).toMatchObject({ reason: 'PERMISSION_DENIED' });
 
-    const bearerWith = (
-      await h.call<issuerV1.VendRequest, issuerV1.VendResponse>(
-        'vend',
-        {
-          tenantId: h.realm.tenantA,
-          claimsJson: '{"scope":"openid AuthenticationToken.Write"}',
-          keyId: '',
-          timeToLiveSeconds: 0,
-        },
-        h.realm.keys.admin,
-      )
-    ).token;
+    // A token of the tenant's own login flows (no `amr: ["none"]`) that holds the scope.
+    const bearerWith = await userToken({ scope: 'openid AuthenticationToken.Write' });
     const { tokens } = await generate(
       { claimSets: [{ claims: [claim('sub', 'b')] }] },
       `Bearer ${bearerWith}`,
     );
     expect(tokens).toHaveLength(1);
 
-    const bearerWithout = (
-      await h.call<issuerV1.VendRequest, issuerV1.VendResponse>(
-        'vend',
-        {
-          tenantId: h.realm.tenantA,
-          claimsJson: '{"scope":"openid"}',
-          keyId: '',
-          timeToLiveSeconds: 0,
-        },
-        h.realm.keys.admin,
-      )
-    ).token;
+    const bearerWithout = await userToken({ scope: 'openid' });
     expect(
       await h.fail(
         'generate',

@@ -3,7 +3,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { ManualClock } from '@tessera/clock';
 import { issuerV1 } from '@tessera/contracts';
 import { readErrorDetails, type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
-import type { KeyFileEntry } from '@tessera/jwt-core';
+import { type KeyFileEntry, Keyring } from '@tessera/jwt-core';
 import { createLogger } from '@tessera/logger';
 import {
   generateKeys,
@@ -150,10 +150,16 @@ describe('issuer logs', () => {
     keepSecret('unknown API key', wrongKey);
     expect(await failureReason(vend({ sub: 'x' }, metadataOf(wrongKey)))).toBe('UNAUTHENTICATED');
 
-    const bearer = await vend(
-      { sub: 'neostore', scope: 'AuthenticationToken.Write' },
-      metadataOf(realm.keys.admin),
-    );
+    // A user's token with the Generate scope, as the tenant's session flows sign them.
+    const iat = Math.floor(Date.UTC(2031, 5, 1, 12, 0, 0) / 1000);
+    const bearer = await (await Keyring.fromEntries(realm.keyEntries)).sign('a-es256', {
+      iss: realm.issuerA,
+      sub: 'neostore',
+      scope: 'AuthenticationToken.Write',
+      iat,
+      exp: iat + 600,
+    });
+    keepToken('bearer token', bearer);
     const { tokens } = await call<issuerV1.GenerateRequest, issuerV1.GenerateResponse>(
       'generate',
       {

@@ -1,3 +1,4 @@
+import { accessInterceptor, accessRules, SESSION_REQUIREMENTS } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { RealmSource } from '@tessera/config';
 import { defaultProtoRoot, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
@@ -5,7 +6,6 @@ import { createGrpcServer, type GrpcServerRuntime, registerService } from '@tess
 import type { Logger } from '@tessera/logger';
 import { Registry } from 'prom-client';
 import { RevocationFeed } from './domain/revocation-feed.js';
-import { sessionAuthentication } from './handlers/authentication.js';
 import { createSessionHandlers } from './handlers/session-handlers.js';
 import { createSessionMetrics } from './session-metrics.js';
 import type { Directory } from './store/directory.js';
@@ -63,7 +63,12 @@ export async function createSessionApp(options: SessionAppOptions): Promise<Sess
     logger: options.logger,
     registry,
     services: [registerService(sessionV1.SessionServiceService, handlers)],
-    interceptors: [sessionAuthentication(realm)],
+    interceptors: [
+      accessInterceptor({
+        realm: () => realm.current,
+        services: [accessRules(sessionV1.SessionServiceService, SESSION_REQUIREMENTS)],
+      }),
+    ],
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
   const stopWatching =

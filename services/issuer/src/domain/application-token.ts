@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApplicationConfig } from '@tessera/config';
 import type { ClaimsObject } from './claims-json.js';
-
-/** Claims the webMethods caller cannot override. */
-const PROTECTED = ['sub', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'amr'] as const;
+import { screenCallerClaims } from './reserved-claims.js';
 
 /**
- * webMethods getJsonWebToken semantics: the application identified by the API key is the
- * subject; the audience is the configured audience preceded by the application id; `iss`
+ * webMethods getJsonWebToken semantics, over the caller's claims screened by
+ * {@link screenCallerClaims} (privileged claims and `roles` refused on `claims_json`, the
+ * registered ones the caller cannot override dropped): the application identified by the API
+ * key is the subject; the audience is the configured audience preceded by the application id; `iss`
  * is the tenant's issuer and `tid` the tenant; lifetime from the application's expiry in minutes.
  */
 export function buildApplicationTokenPayload(
@@ -15,12 +15,10 @@ export function buildApplicationTokenPayload(
   application: ApplicationConfig,
   options: { nowMs: number; issuer: string },
 ): ClaimsObject {
-  const payload: ClaimsObject = { ...claims };
-  for (const name of PROTECTED) delete payload[name];
   const iat = Math.floor(options.nowMs / 1000);
   const audience = application.webMethods.audience;
   return {
-    ...payload,
+    ...screenCallerClaims(claims, 'application-token', 'claims_json'),
     sub: application.id,
     iss: options.issuer,
     aud: audience === undefined ? [application.id] : [application.id, audience],

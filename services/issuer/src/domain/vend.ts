@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimsObject } from './claims-json.js';
-
-/** Claims a vend request cannot set (FusionAuth ignores them, and so do we). */
-export const VEND_RESERVED_CLAIMS = ['amr', 'cnf', 'exp', 'iat'] as const;
+import { screenCallerClaims } from './reserved-claims.js';
 
 /**
- * FusionAuth vend semantics: the caller's claims, minus the reserved ones, plus `iat`, `exp`,
- * a UUID `jti` and `amr: ["none"]` (no user authenticated). `iss` defaults to the tenant's
- * issuer when the caller does not set one; `tid` is always the tenant's, so the token is
- * valid for no other tenant.
+ * FusionAuth vend semantics: the caller's claims, screened by {@link screenCallerClaims}
+ * (privileged claims refused on `claims_json`, the ones FusionAuth ignores dropped), plus
+ * `iat`, `exp`, a UUID `jti` and `amr: ["none"]` (no user authenticated). `iss` defaults to
+ * the tenant's issuer when the caller does not set one; `tid` is always the tenant's, so the
+ * token is valid for no other tenant.
  */
 export function buildVendPayload(
   claims: ClaimsObject,
   options: { nowMs: number; lifetimeSeconds: number; issuer: string; tenantId: string },
 ): ClaimsObject {
-  const payload: ClaimsObject = { ...claims };
-  for (const name of VEND_RESERVED_CLAIMS) delete payload[name];
   const iat = Math.floor(options.nowMs / 1000);
   return {
     iss: options.issuer,
-    ...payload,
+    ...screenCallerClaims(claims, 'vend', 'claims_json'),
     iat,
     exp: iat + options.lifetimeSeconds,
     jti: randomUUID(),

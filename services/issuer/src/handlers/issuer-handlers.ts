@@ -1,21 +1,21 @@
+import { apiKeyOf, type Caller, callerOf, resolveTenant } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
+import type { TenantConfig } from '@tessera/config';
 import { commonV1, type issuerV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
-import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
+import type { AsyncServiceHandlers } from '@tessera/grpc-runtime';
 import type { TokenVerifier, ValidationReasonCode } from '@tessera/jwt-core';
 import { buildApplicationTokenPayload } from '../domain/application-token.js';
-import type { Caller } from '../domain/caller.js';
 import { parseClaimsJson } from '../domain/claims-json.js';
+import { authorizeGenerateBearer } from '../domain/generate-bearer.js';
 import { resolveLifetimeSeconds } from '../domain/lifetime.js';
 import { buildClaimSetPayload, resolveValidity } from '../domain/neostore/index.js';
-import { claimsGrantScope, GENERATE_SCOPE } from '../domain/permissions.js';
+import { screenCallerClaims } from '../domain/reserved-claims.js';
 import { selectSigningKey } from '../domain/signing-key.js';
-import { resolveTenant } from '../domain/tenant-resolution.js';
 import { buildVendPayload } from '../domain/vend.js';
 import { verificationProfileOf } from '../domain/verification-profile.js';
 import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
-import { API_KEY_CALLER, PRESENTED_BEARER } from './authentication.js';
 import { jwksOf, keySetEvents, publicKeysOf } from './key-publication.js';
 import type { SessionFlowHandlers } from './session-flows.js';
 
@@ -58,13 +58,12 @@ function needsSessionService(rpc: string): never {
  */
 export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
   const { state, clock, metrics } = deps;
-  const apiKeyCaller = (ctx: CallContext): Caller | undefined => ctx.values.get(API_KEY_CALLER);
 
   return {
     async vend(request, ctx) {
       const snapshot = state.current;
       const { realm, keyring } = snapshot;
-      const tenant = resolveTenant(realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(realm, { tenantId: request.tenantId, caller: callerOf(ctx) });
       const claims = parseClaimsJson(request.claimsJson, 'claims_json', realm.document.limits);
       // FusionAuth lets vend set `iss`, but never to another tenant's issuer: where tenants
       // share keys, that token would validate as the other tenant.
@@ -105,11 +104,10 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
     async generate(request, ctx) {
       const snapshot = state.current;
       const { realm, keyring } = snapshot;
-      const bearer = ctx.values.get(PRESENTED_BEARER);
-      let caller = apiKeyCaller(ctx);
-      const tenant = resolveTenant(realm, request.tenantId, caller);
-      if (caller === undefined && bearer !== undefined) {
-        caller = await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant.id, bearer);
+      const caller = callerOf(ctx);
+      const tenant = resolveTenant(realm, { tenantId: request.tenantId, caller });
+      if (caller.kind === 'bearer') {
+        await authenticateBearer(deps.verifierFor(snapshot), snapshot, tenant, caller);
       }
       const limits = realm.document.limits;
       if (request.claimSets.length > limits.maxBatchSize) {
@@ -129,7 +127,11 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
       // Build every payload before signing any, so a bad claim set fails the whole batch.
       const payloads = request.claimSets.map((set, i) => {
         try {
-          return buildClaimSetPayload(set.claims, limits);
+          return screenCallerClaims(
+            buildClaimSetPayload(set.claims, limits),
+            'generate',
+            undefined,
+          );
         } catch (error) {
           throw prefixField(error, `claim_sets[${i}]`);
         }
@@ -157,10 +159,9 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 
     async issueApplicationToken(request, ctx) {
       const { realm, keyring } = state.current;
-      const caller = ctx.values.get(API_KEY_CALLER);
-      const application = caller?.key.applicationId
-        ? realm.applications.get(caller.key.applicationId)
-        : undefined;
+      const applicationId = apiKeyOf(callerOf(ctx))?.applicationId;
+      const application =
+        applicationId === undefined ? undefined : realm.applications.get(applicationId);
       if (application === undefined) {
         throw new TesseraError('PERMISSION_DENIED', 'the API key does not identify an application');
       }
@@ -188,7 +189,10 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 
     async validate(request, ctx) {
       const snapshot = state.current;
-      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(snapshot.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+      });
       if (request.token === '') throw invalidArgument('token', 'token is required');
       const result = await deps
         .verifierFor(snapshot)
@@ -230,25 +234,19 @@ export function createIssuerHandlers(deps: IssuerHandlerDeps): Handlers {
 async function authenticateBearer(
   verifier: TokenVerifier,
   snapshot: IssuerSnapshot,
-  tenantId: string,
-  token: string,
-): Promise<Caller> {
-  const tenant = snapshot.realm.tenants.get(tenantId);
-  if (tenant === undefined)
-    throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${tenantId}`);
-  const result = await verifier.verify(token, verificationProfileOf(tenant, snapshot.keyring));
+  tenant: TenantConfig,
+  caller: Caller & { kind: 'bearer' },
+): Promise<void> {
+  const result = await verifier.verify(
+    caller.token,
+    verificationProfileOf(tenant, snapshot.keyring),
+  );
   if (!result.valid) {
     throw new TesseraError('UNAUTHENTICATED', 'the bearer token is not valid', {
       metadata: { reason: result.reason },
     });
   }
-  if (!claimsGrantScope(result.claims, GENERATE_SCOPE)) {
-    throw new TesseraError(
-      'PERMISSION_DENIED',
-      `the bearer token lacks the ${GENERATE_SCOPE} scope`,
-    );
-  }
-  return { kind: 'bearer', tenantId, claims: result.claims };
+  authorizeGenerateBearer(result.claims, tenant);
 }
 
 /** Re-anchors a claim-set error's field under the request path (`claim_sets[2].[0].type`). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { callerOf, findTenant, resolveTenant } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { type ApplicationConfig, effectiveJwtSettings, type TenantConfig } from '@tessera/config';
 import type { commonV1, issuerV1, sessionV1 } from '@tessera/contracts';
@@ -10,7 +11,6 @@ import {
   buildAccessTokenClaims,
   type TokenUser,
 } from '../domain/access-token.js';
-import type { Caller } from '../domain/caller.js';
 import {
   identityProviderKeys,
   mayLinkByEmail,
@@ -18,12 +18,10 @@ import {
 } from '../domain/identity-provider.js';
 import { refreshPolicyOf } from '../domain/refresh-policy.js';
 import { selectSigningKey } from '../domain/signing-key.js';
-import { resolveTenant } from '../domain/tenant-resolution.js';
 import { verificationProfileOf } from '../domain/verification-profile.js';
 import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
 import type { SessionGateway } from '../session-client/session-gateway.js';
-import { API_KEY_CALLER } from './authentication.js';
 
 /** What the session-backed flows need. */
 export interface SessionFlowDeps {
@@ -118,7 +116,6 @@ function endedSessionCause(
  */
 export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
   const { state, clock, session, metrics } = deps;
-  const apiKeyCaller = (ctx: CallContext): Caller | undefined => ctx.values.get(API_KEY_CALLER);
 
   /** Signs an access token for a user of an application, and starts a session when enabled. */
   const mint = async (input: {
@@ -191,7 +188,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
   return {
     async startSession(request, ctx) {
       const snapshot = state.current;
-      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(snapshot.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+        applicationId: request.applicationId,
+      });
       const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
       if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
       const user = await session.findUser(tenant.id, request.userId, ctx.deadline);
@@ -224,20 +225,17 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
       if (request.timeToLiveSeconds < 0)
         throw invalidArgument('time_to_live_seconds', 'must not be negative');
       // The caller's tenant lock binds the refresh too: the session service sees only the
-      // issuer's own key, so the lock is applied here.
-      const caller = apiKeyCaller(ctx);
-      const lockedTo = caller?.kind === 'api-key' ? caller.key.tenantId : undefined;
-      if (lockedTo !== undefined && request.tenantId !== '' && request.tenantId !== lockedTo) {
-        throw new TesseraError('PERMISSION_DENIED', 'the API key is locked to another tenant', {
-          field: 'tenant_id',
-        });
-      }
+      // issuer's own key, so the tenant is resolved here and passed on.
+      const named = findTenant(state.current.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+      });
       const rotated = await session.rotate(
         {
           refreshToken: request.refreshToken,
           presenter: request.presenter,
           requestId: request.requestId,
-          tenantId: request.tenantId || lockedTo || '',
+          tenantId: named?.id ?? '',
         },
         ctx.deadline,
       );
@@ -317,7 +315,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
 
     async issueForApplication(request, ctx) {
       const snapshot = state.current;
-      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(snapshot.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+        applicationId: request.applicationId,
+      });
       const target = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
       const verified = await deps
         .verifierFor(snapshot)
@@ -417,7 +419,11 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
 
     async reconcile(request, ctx) {
       const snapshot = state.current;
-      const tenant = resolveTenant(snapshot.realm, request.tenantId, apiKeyCaller(ctx));
+      const tenant = resolveTenant(snapshot.realm, {
+        tenantId: request.tenantId,
+        caller: callerOf(ctx),
+        applicationId: request.applicationId,
+      });
       const provider = snapshot.realm.identityProviders.get(request.identityProviderId);
       if (
         provider === undefined ||

@@ -1,3 +1,4 @@
+import { callerOf, findTenant, resolveTenant } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import type { Realm } from '@tessera/config';
 import type { sessionV1 } from '@tessera/contracts';
@@ -13,7 +14,6 @@ import type {
   RefreshTokenStore,
   RevokeSelector,
 } from '../store/session-store.js';
-import { CALLER_KEY } from './authentication.js';
 import {
   deviceFromProto,
   jsonObjectField,
@@ -44,35 +44,21 @@ type Handlers = AsyncServiceHandlers<typeof sessionV1.SessionServiceService>;
 
 const MAX_TOKEN_LENGTH = 512;
 
+/** The tenant a request is about (see `resolveTenant` of @tessera/access), by id. */
+function requireTenant(
+  realm: Realm,
+  query: { tenantId: string; applicationId?: string },
+  ctx: CallContext,
+): string {
+  return resolveTenant(realm, { ...query, caller: callerOf(ctx) }).id;
+}
+
 /**
- * The tenant a request is about, as the issuer resolves it: the request's tenant, else the
- * tenant the caller's key is locked to, else the only tenant. A tenant-locked key never acts
- * on another tenant.
+ * The tenant a request names or its key is locked to, by id; undefined when the request
+ * may concern any tenant (a refresh token is looked up by itself).
  */
-function requireTenant(realm: Realm, tenantId: string, ctx: CallContext): string {
-  const lockedTo = ctx.values.get(CALLER_KEY)?.tenantId;
-  if (tenantId !== '' && lockedTo !== undefined && tenantId !== lockedTo) {
-    throw new TesseraError('PERMISSION_DENIED', 'the API key is locked to another tenant', {
-      field: 'tenant_id',
-    });
-  }
-  const resolved =
-    tenantId || lockedTo || (realm.tenants.size === 1 ? [...realm.tenants.keys()][0] : undefined);
-  if (resolved === undefined) {
-    throw new TesseraError(
-      'TENANT_ID_REQUIRED',
-      'a tenant id is required: several tenants are configured',
-      {
-        field: 'tenant_id',
-      },
-    );
-  }
-  if (!realm.tenants.has(resolved)) {
-    throw new TesseraError('TENANT_NOT_FOUND', `no tenant has id ${resolved}`, {
-      field: 'tenant_id',
-    });
-  }
-  return resolved;
+function namedTenant(realm: Realm, tenantId: string, ctx: CallContext): string | undefined {
+  return findTenant(realm, { tenantId, caller: callerOf(ctx) })?.id;
 }
 
 function requireText(value: string, field: string, max = 256): string {
@@ -152,7 +138,11 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
   return {
     async create(request, ctx) {
       const realm = deps.realm();
-      const tenantId = requireTenant(realm, request.tenantId, ctx);
+      const tenantId = requireTenant(
+        realm,
+        { tenantId: request.tenantId, applicationId: request.applicationId },
+        ctx,
+      );
       const application = realm.applications.get(request.applicationId);
       if (application === undefined || application.tenantId !== tenantId) {
         throw new TesseraError(
@@ -188,13 +178,12 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async rotate(request, ctx) {
+      const tenantId = namedTenant(deps.realm(), request.tenantId, ctx);
       const outcome = await tokens.rotate({
         token: requireText(request.refreshToken, 'refresh_token', MAX_TOKEN_LENGTH),
         presenter: presenterFromProto(request.presenter),
         requestId: request.requestId.slice(0, 128),
-        ...(request.tenantId || ctx.values.get(CALLER_KEY)?.tenantId
-          ? { tenantId: requireTenant(deps.realm(), request.tenantId, ctx) }
-          : {}),
+        ...(tenantId === undefined ? {} : { tenantId }),
       });
       if (outcome.ok) {
         metrics.rotations.inc({ outcome: outcome.rotated ? 'rotated' : 'reused-allowed' });
@@ -231,11 +220,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async get(request, ctx) {
-      const lockedTo = ctx.values.get(CALLER_KEY)?.tenantId;
-      const tenantId =
-        request.tenantId || lockedTo
-          ? requireTenant(deps.realm(), request.tenantId, ctx)
-          : undefined;
+      const tenantId = namedTenant(deps.realm(), request.tenantId, ctx);
       if ((request.id === '') === (request.token === '')) {
         throw invalidArgument('id', 'give exactly one of id and token');
       }
@@ -252,7 +237,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async listByUser(request, ctx) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
+      const tenantId = requireTenant(deps.realm(), { tenantId: request.tenantId }, ctx);
       const records = await tokens.listByUser(
         tenantId,
         requireText(request.userId, 'user_id'),
@@ -262,7 +247,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async revoke(request, ctx) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
+      const tenantId = requireTenant(deps.realm(), { tenantId: request.tenantId }, ctx);
       const selector = selectorFromProto(request.selector);
       if (request.ownerUserId !== '') {
         if (selector.kind !== 'id' && selector.kind !== 'token') {
@@ -310,14 +295,8 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async *watchRevocations(request, ctx) {
-      // The stream carries every tenant's revocations (user, session and application ids);
-      // a key locked to one tenant may not read the others'.
-      if (ctx.values.get(CALLER_KEY)?.tenantId !== undefined) {
-        throw new TesseraError(
-          'PERMISSION_DENIED',
-          'a tenant-locked API key may not watch every tenant’s revocations',
-        );
-      }
+      // A tenant-locked key never gets here: the stream spans every tenant (see the
+      // `allTenants` requirement of WatchRevocations in @tessera/access).
       for await (const message of deps.feed.subscribe(
         request.afterSequence,
         deps.heartbeatMs,
@@ -364,7 +343,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       const realm = deps.realm();
       const user = await directory.upsertUser({
         id: requireText(input.id, 'user.id'),
-        tenantId: requireTenant(realm, input.tenantId, ctx),
+        tenantId: requireTenant(realm, { tenantId: input.tenantId }, ctx),
         email: input.email,
         username: input.username,
         verified: input.verified,
@@ -383,7 +362,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async getUser(request, ctx) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
+      const tenantId = requireTenant(deps.realm(), { tenantId: request.tenantId }, ctx);
       let selector: UserSelector;
       switch (request.selector?.$case) {
         case 'id':
@@ -414,7 +393,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     },
 
     async upsertRegistration(request, ctx) {
-      const tenantId = requireTenant(deps.realm(), request.tenantId, ctx);
+      const tenantId = requireTenant(deps.realm(), { tenantId: request.tenantId }, ctx);
       const input = request.registration;
       if (input === undefined) throw invalidArgument('registration', 'registration is required');
       const registration = await directory.upsertRegistration(tenantId, {

@@ -1,4 +1,6 @@
+import { type Caller, findTenant } from '@tessera/access';
 import { type ApiKey, hashApiKey, type Realm } from '@tessera/config';
+import { TesseraError } from '@tessera/errors';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
@@ -20,6 +22,11 @@ function presentedKey(realm: Realm, apiKey: string | undefined): ApiKey | undefi
   return apiKey === undefined ? undefined : realm.apiKeysByHash.get(hashApiKey(apiKey));
 }
 
+/**
+ * The shared resolution (`findTenant` of @tessera/access), its refusals answered in
+ * FusionAuth's format: a locked key naming another tenant is 401 like any refused
+ * credential, an unknown tenant id a 400 on `tenantId`.
+ */
 function resolve(
   request: FastifyRequest,
   realm: Realm,
@@ -27,25 +34,22 @@ function resolve(
   hints: TenantHints,
 ): string | undefined {
   const header = presentParameter(request.headers[TENANT_HEADER]);
-  if (header !== undefined) {
-    if (!realm.tenants.has(header)) {
+  const caller: Caller = key === undefined ? { kind: 'anonymous' } : { kind: 'api-key', key };
+  try {
+    return findTenant(realm, { tenantId: header, caller, applicationId: hints.applicationId })?.id;
+  } catch (error) {
+    if (!(error instanceof TesseraError)) throw error;
+    if (error.code === 'PERMISSION_DENIED') throw unauthorized(error.message);
+    if (error.code === 'TENANT_NOT_FOUND') {
       throw new ApiError({
         status: 400,
         field: 'tenantId',
         code: '[invalid]tenantId',
-        message: `no tenant has id ${header}`,
+        message: error.message,
       });
     }
-    if (key?.tenantId !== undefined && key.tenantId !== header)
-      throw unauthorized('the API key is locked to another tenant');
-    return header;
+    throw error;
   }
-  if (key?.tenantId !== undefined) return key.tenantId;
-  const application =
-    hints.applicationId === undefined ? undefined : realm.applications.get(hints.applicationId);
-  if (application !== undefined) return application.tenantId;
-  if (realm.tenants.size === 1) return realm.tenants.keys().next().value;
-  return undefined;
 }
 
 /**
