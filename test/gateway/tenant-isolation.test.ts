@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { commonV1, type issuerV1 } from '@tessera/contracts';
 import { Keyring } from '@tessera/jwt-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +62,11 @@ async function tokenOfAWithIssuerOfB(): Promise<string> {
 
 describe('security finding 6 — tenant isolation', () => {
   it('finding 6: every token tessera mints names its tenant in tid', async () => {
-    const vended = await vend(s.realm.tenantB, { tid: s.realm.tenantA });
+    // A caller may not name the tenant itself (finding 1: tid is a privileged claim).
+    await expect(vend(s.realm.tenantB, { tid: s.realm.tenantA })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+    const vended = await vend(s.realm.tenantB);
     const result = await validate(vended, s.realm.tenantB);
     expect(result).toMatchObject({ valid: true, tenantId: s.realm.tenantB });
     expect(JSON.parse(result.claimsJson)).toMatchObject({ tid: s.realm.tenantB });
