@@ -251,7 +251,7 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
 
         const metadata = new Metadata();
         metadata.set('authorization', s.realm.keys.lockedToB);
-        const stream = s.sessionClient.watchRevocations({ afterSequence: 0n }, metadata);
+        const stream = s.sessionClient.watchRevocations({ afterSequence: 0n, epoch: '' }, metadata);
         const code = await new Promise<number | undefined>((resolve) => {
           stream.on('error', (error: Error & { code?: number }) => resolve(error.code));
           stream.on('data', () => resolve(undefined));
@@ -290,7 +290,7 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
       it('streams revocations: a snapshot, then events with sequence numbers, then heartbeats', async () => {
         const metadata = new Metadata();
         metadata.set('authorization', s.realm.keys.admin);
-        const call = s.sessionClient.watchRevocations({ afterSequence: 0n }, metadata);
+        const call = s.sessionClient.watchRevocations({ afterSequence: 0n, epoch: '' }, metadata);
         const kinds: string[] = [];
         let eventSequence = 0n;
         let snapshotSeen: () => void = () => {};
@@ -302,7 +302,7 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
             const kind = message.kind;
             if (kind === undefined) return;
             kinds.push(kind.$case);
-            if (kind.$case === 'snapshot') snapshotSeen();
+            if (kind.$case === 'snapshotEnd') snapshotSeen();
             if (kind.$case === 'event') eventSequence = kind.value.sequence;
             if (
               kinds.includes('snapshot') &&

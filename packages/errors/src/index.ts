@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'SHUTTING_DOWN',
   'UNIMPLEMENTED',
   'REFRESH_TOKEN_NOT_FOUND',
+  'REVOCATION_LIMIT_REACHED',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -54,6 +54,9 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, Status>> = Object.
   UNIMPLEMENTED: Status.UNIMPLEMENTED,
   // No live refresh token with this id: a missing resource.
   REFRESH_TOKEN_NOT_FOUND: Status.NOT_FOUND,
+  // The tenant's live revocations reached its realm limit: a quota, freed as entries expire,
+  // so RESOURCE_EXHAUSTED (clients may retry later) rather than INVALID_ARGUMENT.
+  REVOCATION_LIMIT_REACHED: Status.RESOURCE_EXHAUSTED,
 });
 
 /** The message sent for every failure whose real message must stay in the logs. */

@@ -22,6 +22,7 @@ import {
   toMs,
   userToProto,
 } from './convert.js';
+import { snapshotMessages } from './snapshot-pages.js';
 
 /** What the session handlers are built from; injected by the composition root. */
 export interface SessionHandlerDeps {
@@ -269,20 +270,13 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       }
       for await (const message of deps.feed.subscribe(
         request.afterSequence,
+        request.epoch.slice(0, 64),
         deps.heartbeatMs,
         ctx.signal,
       )) {
         switch (message.kind) {
           case 'snapshot':
-            yield {
-              kind: {
-                $case: 'snapshot',
-                value: {
-                  sequence: message.snapshot.sequence,
-                  revocations: message.snapshot.revocations.map(revocationToProto),
-                },
-              },
-            };
+            yield* snapshotMessages(message.snapshot);
             break;
           case 'event':
             yield {
@@ -299,7 +293,11 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
             yield {
               kind: {
                 $case: 'heartbeat',
-                value: { sequence: message.sequence, instant: BigInt(clock.now()) },
+                value: {
+                  sequence: message.position.sequence,
+                  epoch: message.position.epoch,
+                  instant: BigInt(clock.now()),
+                },
               },
             };
             break;

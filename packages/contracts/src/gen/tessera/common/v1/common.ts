@@ -174,6 +174,8 @@ export enum ErrorReason {
   ERROR_REASON_UNIMPLEMENTED = "ERROR_REASON_UNIMPLEMENTED",
   /** ERROR_REASON_REFRESH_TOKEN_NOT_FOUND - No live refresh token has this id (or it belongs to someone else). */
   ERROR_REASON_REFRESH_TOKEN_NOT_FOUND = "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND",
+  /** ERROR_REASON_REVOCATION_LIMIT_REACHED - The tenant holds as many live revocations as its realm allows; nothing was published. */
+  ERROR_REASON_REVOCATION_LIMIT_REACHED = "ERROR_REASON_REVOCATION_LIMIT_REACHED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -239,6 +241,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 19:
     case "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND":
       return ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND;
+    case 20:
+    case "ERROR_REASON_REVOCATION_LIMIT_REACHED":
+      return ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -288,6 +293,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_UNIMPLEMENTED";
     case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
       return "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
+      return "ERROR_REASON_REVOCATION_LIMIT_REACHED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -336,6 +343,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 18;
     case ErrorReason.ERROR_REASON_REFRESH_TOKEN_NOT_FOUND:
       return 19;
+    case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
+      return 20;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;
