@@ -119,6 +119,7 @@ export async function startFakeBackendGateway(): Promise<FakeBackendGateway> {
   let validate: LocalValidator['validate'] = async () => ({ valid: false, reason: 'MALFORMED' });
   const validator: LocalValidator = {
     ready: Promise.resolve(),
+    isReady: () => true,
     validate: (token, options) => validate(token, options),
     stop() {},
   };

@@ -14,6 +14,7 @@ import { followRevocations, type RevocationFollower, RevocationSet } from '@tess
 import { Registry } from 'prom-client';
 import { authenticationInterceptor } from './handlers/authentication.js';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
+import { revocationReadinessInterceptor } from './handlers/revocation-readiness.js';
 import { createSessionFlows } from './handlers/session-flows.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
 import { type IssuerSnapshot, IssuerState } from './issuer-state.js';
@@ -47,7 +48,11 @@ export interface IssuerApp {
   readonly state: IssuerState;
   readonly registry: Registry;
   readonly revocations: RevocationSet;
-  /** Resolves once the first revocation snapshot arrived (at once without a session service). */
+  /**
+   * Resolves once the first revocation snapshot is applied (at once without a session
+   * service). Until then health is NOT_SERVING and every call but key publication is refused
+   * with UNAVAILABLE.
+   */
   readonly revocationsReady: Promise<void>;
   /** Stops watching files and streams and shuts the server down gracefully. */
   stop(options?: { graceMs?: number }): Promise<void>;
@@ -104,6 +109,13 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     });
   }
 
+  // Without a session service nothing is revoked, so there is nothing to wait for.
+  const revocationsReady = follower?.ready ?? Promise.resolve();
+  let revocationsLoaded = follower === undefined;
+  void revocationsReady.then(() => {
+    revocationsLoaded = true;
+  });
+
   const handlers = createIssuerHandlers({
     state,
     clock,
@@ -126,7 +138,11 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     registry,
     // Deadlines are wall-clock transport time, never the (possibly frozen) domain clock.
     services: [registerService(issuerV1.IssuerServiceService, handlers)],
-    interceptors: [authenticationInterceptor(state)],
+    interceptors: [
+      revocationReadinessInterceptor(() => revocationsLoaded),
+      authenticationInterceptor(state),
+    ],
+    ready: revocationsReady,
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
   const stopWatching =
@@ -138,7 +154,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     state,
     registry,
     revocations,
-    revocationsReady: follower?.ready ?? Promise.resolve(),
+    revocationsReady,
     async stop(stopOptions = {}) {
       stopWatching();
       follower?.stop();

@@ -4,7 +4,7 @@ import type { sessionV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
-import { revocationOf } from '../domain/revocation-of.js';
+import { type RevokeFindings, revocationOf } from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
 import type { Directory, UserSelector } from '../store/directory.js';
 import type { RevocationLog } from '../store/revocation-log.js';
@@ -106,16 +106,47 @@ function selectorFromProto(selector: sessionV1.RevokeRequest['selector']): Revok
 export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
   const { tokens, directory, clock, metrics } = deps;
 
-  const publish = async (
-    tenantId: string,
-    selector: RevokeSelector,
-    revokedIds: readonly string[],
-  ) => {
-    const now = clock.now();
-    const revocations = revocationOf(deps.realm(), tenantId, selector, revokedIds, now);
-    for (const revocation of revocations) await deps.revocations.append(revocation);
-    deps.feed.notifyAppended();
+  /**
+   * Publishes what a revoke implies for access tokens; nothing when it covered nothing. Each
+   * append is checked against the tenant's live-entry limit (REVOCATION_LIMIT_REACHED).
+   */
+  const publish = async (tenantId: string, selector: RevokeSelector, found: RevokeFindings) => {
+    const realm = deps.realm();
+    const revocations = revocationOf(realm, tenantId, selector, found, clock.now());
+    if (revocations.length === 0) return revocations;
+    const limits = {
+      maxLivePerTenant: realm.tenants.get(tenantId)?.revocation.maxLiveEntries ?? 0,
+    };
+    try {
+      for (const revocation of revocations) await deps.revocations.append(revocation, limits);
+    } finally {
+      deps.feed.notifyAppended();
+    }
     return revocations;
+  };
+
+  /**
+   * Whether a revocation by user or application may cover tokens still out there although no
+   * live family matched: the user is known to the tenant's directory, or the application is
+   * the tenant's. An id nobody knows publishes nothing.
+   */
+  const subjectKnown = async (tenantId: string, selector: RevokeSelector): Promise<boolean> => {
+    const realm = deps.realm();
+    const applicationKnown = (applicationId: string) =>
+      realm.applications.get(applicationId)?.tenantId === tenantId;
+    const userKnown = async (userId: string) =>
+      (await directory.getUser(tenantId, { kind: 'id', id: userId })) !== undefined;
+    switch (selector.kind) {
+      case 'user':
+        return userKnown(selector.userId);
+      case 'application':
+        return applicationKnown(selector.applicationId);
+      case 'user-application':
+        return applicationKnown(selector.applicationId) && (await userKnown(selector.userId));
+      case 'id':
+      case 'token':
+        return false;
+    }
   };
 
   return {
@@ -181,8 +212,21 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           },
           'refresh token reused outside its grace period',
         );
-        if (theft.familyRevoked)
-          await publish(theft.tenantId, { kind: 'id', id: theft.familyId }, [theft.familyId]);
+        if (theft.familyRevoked) {
+          try {
+            await publish(
+              theft.tenantId,
+              { kind: 'id', id: theft.familyId },
+              { sessionIds: [theft.familyId], subjectKnown: true },
+            );
+          } catch (error) {
+            // The family is revoked either way; the caller learns that its token is invalid.
+            ctx.log.error(
+              { err: error, sid: theft.familyId, tenantId: theft.tenantId },
+              'the revocation of a stolen family could not be published',
+            );
+          }
+        }
       }
       throw new TesseraError('REFRESH_TOKEN_INVALID', `the refresh token is ${outcome.cause}`, {
         field: 'refresh_token',
@@ -247,11 +291,10 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       }
       const revoked = await tokens.revoke(tenantId, selector);
       metrics.sessions.inc({ outcome: 'revoked' }, revoked.length);
-      const revocations = await publish(
-        tenantId,
-        selector,
-        revoked.map((record) => record.id),
-      );
+      const revocations = await publish(tenantId, selector, {
+        sessionIds: revoked.map((record) => record.id),
+        subjectKnown: revoked.length > 0 || (await subjectKnown(tenantId, selector)),
+      });
       const [first] = revocations;
       return {
         revokedCount: revoked.length,
