@@ -47,6 +47,8 @@ export interface Stack {
 export interface StackOptions {
   /** The session service's stores; memory stores by default. */
   readonly stores?: (clock: ManualClock) => SessionStores | Promise<SessionStores>;
+  /** Options of the standard realm. */
+  readonly realm?: Parameters<typeof writeStandardRealm>[0];
 }
 
 /** Stores on a real Redis, built as the session service's composition root builds them. */
@@ -63,7 +65,7 @@ export function redisStores(clock: ManualClock, url: string): Promise<SessionSto
 
 /** Starts the stack; `stores` default to memory stores. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const realm = await writeStandardRealm();
+  const realm = await writeStandardRealm(options.realm);
   const clock = new ManualClock(Date.now());
   const logger = pino({ level: 'silent' });
   const session = await createSessionApp({

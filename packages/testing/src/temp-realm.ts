@@ -89,7 +89,11 @@ export interface StandardRealm extends TempRealm {
 
 /** Writes the standard realm; see {@link StandardRealm}. */
 export async function writeStandardRealm(
-  options: { clockToleranceSeconds?: number } = {},
+  options: {
+    clockToleranceSeconds?: number;
+    /** Tenant A's `revocation.maxLiveEntries`; the default limit when omitted. */
+    revocationMaxLiveEntries?: number;
+  } = {},
 ): Promise<StandardRealm> {
   const ids = {
     tenantA: randomUUID(),
@@ -122,7 +126,11 @@ tenants:
     name: A
     issuer: https://a.example
     keyIds: [a-es256, a-rs256, a-eddsa]
-    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }
+    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${
+      options.revocationMaxLiveEntries === undefined
+        ? ''
+        : `\n    revocation: { maxLiveEntries: ${options.revocationMaxLiveEntries} }`
+    }
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example
