@@ -150,7 +150,9 @@ export interface RevokeResponse {
 /**
  * A revocation as validators apply it: access tokens matching every set field with `iat`
  * before `not_before` are revoked, until `expires_at` (after which all such tokens have
- * expired anyway and the entry is dropped).
+ * expired anyway and the entry is dropped). A session entry's `not_before` is its
+ * `expires_at`, so it covers every token of the session whatever its `iat`; a user or
+ * application entry's is the revoke time plus the tenant's clock-skew margin.
  */
 export interface Revocation {
   tenantId: string;
