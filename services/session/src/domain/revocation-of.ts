@@ -29,6 +29,22 @@ export function revocationLifetimeMs(realm: Realm, tenantId: string): number {
   return (longest + tenant.jwt.clockToleranceSeconds) * 1000;
 }
 
+/**
+ * How long the stores must keep an expired family so that revoking it still publishes (its
+ * last access tokens outlive it): the longest revocation lifetime of any tenant plus its
+ * skew margin, and never less than a minute.
+ */
+export function endedSessionRetentionMs(realm: Realm): number {
+  let longest = 60_000;
+  for (const [tenantId, tenant] of realm.tenants) {
+    longest = Math.max(
+      longest,
+      revocationLifetimeMs(realm, tenantId) + tenant.revocation.clockSkewSeconds * 1000,
+    );
+  }
+  return longest;
+}
+
 /** What a revoke found to publish for. */
 export interface RevokeFindings {
   /** Ids of the families the revoke ended, or that are known to have ended recently. */
