@@ -6,14 +6,14 @@ import { commonV1, issuerV1, sessionV1 } from '@tessera/contracts';
 import { credentialsMetadata, readErrorDetails, unaryCall } from '@tessera/grpc-runtime';
 import { createLocalValidator } from '@tessera/local-validation';
 import { RevocationSet } from '@tessera/revocation-set';
-import { writeStandardRealm } from '@tessera/testing';
+import { type RedisServer, startRedisServer, writeStandardRealm } from '@tessera/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendsServing } from '../../services/gateway/src/backend-health.js';
 import { createIssuerApp } from '../../services/issuer/src/app.js';
 import type { SessionStores } from '../../services/session/src/app.js';
 import { revocationOf } from '../../services/session/src/domain/revocation-of.js';
-import { memorySessionStores } from '../../services/session/src/stores.js';
+import { memorySessionStores, redisSessionStores } from '../../services/session/src/stores.js';
 import {
   claimsOf,
   memoryStores,
@@ -186,79 +186,100 @@ describe('security finding 2 — validators are not ready before their first sna
   });
 });
 
-describe('security finding 10 — revoking a session that just expired still reaches its tokens', () => {
-  let s: Stack;
-  beforeAll(async () => {
-    s = await startStack({
-      // As the session service sizes it from the realm: as long as an access token lives.
-      stores: (clock) => ({
-        ...memoryStores(clock),
-        tokens: memorySessionStores({
-          pepper: randomBytes(32),
-          clock,
-          expiredRetentionMs: 2 * 3_600_000,
-        }).tokens,
-      }),
-    });
-  });
-  afterAll(() => s.close());
+/** As the session service sizes it from the realm: as long as an access token lives. */
+const RETENTION_MS = 2 * 3_600_000;
 
-  it('finding 10: a revoke by id of a just-expired family publishes, and its last access token is refused', async () => {
-    const started = await s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-      s.issuerClient,
-      'startSession',
-      {
-        tenantId: s.realm.tenantA,
-        applicationId: s.realm.applicationA,
-        userId: 'user-ended',
-        authenticationType: 'PASSWORD',
-        presenter: undefined,
-        device: undefined,
-        scopes: ['offline_access'],
-        dataJson: '',
-      },
-    );
-    // Refresh just before the family's end: the new access token outlives the family.
-    const familyEnd = Number(claimsOf(started.token).iat) * 1000 + 43_200 * 60_000;
-    s.clock.set(familyEnd - 10_000);
-    const last = await s.call<issuerV1.RefreshRequest, issuerV1.RefreshResponse>(
-      s.issuerClient,
-      'refresh',
-      {
-        tenantId: s.realm.tenantA,
-        refreshToken: started.refreshToken,
-        timeToLiveSeconds: 0,
-        presenter: undefined,
-        requestId: '',
-      },
-    );
-    s.clock.set(familyEnd + 1000);
-    const validate = () =>
-      s.call<issuerV1.ValidateRequest, issuerV1.ValidateResponse>(s.issuerClient, 'validate', {
-        tenantId: s.realm.tenantA,
-        token: last.token,
-        audience: '',
+describe.each([
+  ['memory', () => Promise.resolve(undefined)],
+  ['redis', () => startRedisServer()],
+] as const)(
+  'security finding 10 — revoking a session that just expired still reaches its tokens (%s)',
+  (label, startRedis) => {
+    let s: Stack;
+    let redis: RedisServer | undefined;
+    beforeAll(async () => {
+      redis = await startRedis();
+      const url = redis?.url;
+      s = await startStack({
+        stores: (clock) =>
+          url === undefined
+            ? memorySessionStores({
+                pepper: randomBytes(32),
+                clock,
+                expiredRetentionMs: RETENTION_MS,
+              })
+            : redisSessionStores({
+                url,
+                pepper: randomBytes(32),
+                clock,
+                readyTimeoutMs: 5000,
+                expiredRetentionMs: RETENTION_MS,
+              }),
       });
-    expect(await validate()).toMatchObject({ valid: true });
-
-    const before = s.issuer.revocations.sequence;
-    const response = await s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(
-      s.sessionClient,
-      'revoke',
-      {
-        tenantId: s.realm.tenantA,
-        selector: { $case: 'id', value: started.refreshTokenId },
-        ownerUserId: '',
-      },
-    );
-    expect(response.revocation).toMatchObject({ sessionId: started.refreshTokenId });
-    await revocationApplied(s, before + 1n);
-    expect(await validate()).toMatchObject({
-      valid: false,
-      reason: commonV1.ValidationReason.VALIDATION_REASON_REVOKED,
     });
-  });
-});
+    afterAll(async () => {
+      await s?.close();
+      await redis?.stop();
+    });
+    void label;
+
+    it('finding 10: a revoke by id of a just-expired family publishes, and its last access token is refused', async () => {
+      const started = await s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
+        s.issuerClient,
+        'startSession',
+        {
+          tenantId: s.realm.tenantA,
+          applicationId: s.realm.applicationA,
+          userId: 'user-ended',
+          authenticationType: 'PASSWORD',
+          presenter: undefined,
+          device: undefined,
+          scopes: ['offline_access'],
+          dataJson: '',
+        },
+      );
+      // Refresh just before the family's end: the new access token outlives the family.
+      const familyEnd = Number(claimsOf(started.token).iat) * 1000 + 43_200 * 60_000;
+      s.clock.set(familyEnd - 10_000);
+      const last = await s.call<issuerV1.RefreshRequest, issuerV1.RefreshResponse>(
+        s.issuerClient,
+        'refresh',
+        {
+          tenantId: s.realm.tenantA,
+          refreshToken: started.refreshToken,
+          timeToLiveSeconds: 0,
+          presenter: undefined,
+          requestId: '',
+        },
+      );
+      s.clock.set(familyEnd + 1000);
+      const validate = () =>
+        s.call<issuerV1.ValidateRequest, issuerV1.ValidateResponse>(s.issuerClient, 'validate', {
+          tenantId: s.realm.tenantA,
+          token: last.token,
+          audience: '',
+        });
+      expect(await validate()).toMatchObject({ valid: true });
+
+      const before = s.issuer.revocations.sequence;
+      const response = await s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(
+        s.sessionClient,
+        'revoke',
+        {
+          tenantId: s.realm.tenantA,
+          selector: { $case: 'id', value: started.refreshTokenId },
+          ownerUserId: '',
+        },
+      );
+      expect(response.revocation).toMatchObject({ sessionId: started.refreshTokenId });
+      await revocationApplied(s, before + 1n);
+      expect(await validate()).toMatchObject({
+        valid: false,
+        reason: commonV1.ValidationReason.VALIDATION_REASON_REVOKED,
+      });
+    });
+  },
+);
 
 describe('security finding 9 — revocation timing across clocks', () => {
   it('finding 9: a session revocation covers every token of the family, whatever its iat', async () => {

@@ -289,15 +289,14 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           );
         }
       }
-      const revoked = await tokens.revoke(tenantId, selector);
-      metrics.sessions.inc({ outcome: 'revoked' }, revoked.length);
       // A family that just expired has no refresh token left to revoke, but its last access
       // tokens live on: publish for it too. The owner check above refuses it for end users
       // (it is no longer live), so only a key entitled to revoke in the tenant reaches this.
+      // Asked before the revoke, which marks such a family revoked in passing.
       const ended =
-        revoked.length === 0 && request.ownerUserId === ''
-          ? await tokens.endedSessions(tenantId, selector)
-          : [];
+        request.ownerUserId === '' ? await tokens.endedSessions(tenantId, selector) : [];
+      const revoked = await tokens.revoke(tenantId, selector);
+      metrics.sessions.inc({ outcome: 'revoked' }, revoked.length);
       const revocations = await publish(tenantId, selector, {
         sessionIds: [...revoked.map((record) => record.id), ...ended],
         subjectKnown: revoked.length > 0 || (await subjectKnown(tenantId, selector)),
