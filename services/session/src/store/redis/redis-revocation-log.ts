@@ -37,6 +37,8 @@ export const DEFAULT_MAX_BLOCK_MS = 60_000;
 export const DEFAULT_REVOCATION_LOG_NAME = 'revocations';
 /** Entries one `waitAfter` returns at most (as the memory log does). */
 const WAIT_BATCH = 1000;
+/** Live-set members one ZSCAN step of a snapshot asks for. */
+const SNAPSHOT_BATCH = 2000;
 /** Entries one `readAfter` returns at most, whatever its limit, so one reply stays bounded. */
 const MAX_READ = 10_000;
 
@@ -96,7 +98,7 @@ const encodedRevocation = z.tuple([
   z.number(),
 ]);
 const streamEntry = z.tuple([z.string(), z.array(z.string())]);
-const snapshotReply = z.tuple([sequenceText, z.string(), z.array(z.string())]);
+const zscanReply = z.tuple([z.string(), z.array(z.string())]);
 const readReply = z.tuple([sequenceText, z.string(), z.array(streamEntry)]);
 const appendReply = z.union([
   z.tuple([z.literal('ok'), sequenceText, z.string()]),
@@ -181,7 +183,6 @@ export class RedisRevocationLog implements RevocationLog, Closable {
     this.#onConnectionError = settings.onConnectionError ?? (() => {});
     this.#scripts = {
       revocationLogAppend: bindScript(client, 'revocationLogAppend'),
-      revocationLogSnapshot: bindScript(client, 'revocationLogSnapshot'),
       revocationLogRead: bindScript(client, 'revocationLogRead'),
     };
   }
@@ -213,22 +214,43 @@ export class RedisRevocationLog implements RevocationLog, Closable {
     return BigInt(parsed[1]);
   }
 
+  /**
+   * Reads the live set in batches (ZSCAN), so no single command or reply grows with the set:
+   * one read of 100,000 entries is most of a command timeout, and a snapshot that times out
+   * would lock every new subscriber out. Consistent all the same: the position is read first,
+   * and the snapshot holds exactly the live entries up to its sequence number. ZSCAN returns
+   * every member present for the whole scan; members added meanwhile are left out by their
+   * sequence number (they follow as events), members removed meanwhile had expired. A log
+   * that lost its data during the scan (another epoch, a lower sequence) fails the snapshot
+   * with UNAVAILABLE; the subscriber retries.
+   */
   async snapshot(): Promise<RevocationSnapshot> {
-    const reply = await withDeadline(this.#deadlineMs, () =>
-      this.#scripts.revocationLogSnapshot(
-        this.#keys.sequence,
-        this.#keys.live,
-        this.#keys.epoch,
-        this.#clock.now(),
-        randomUUID(),
-      ),
-    );
-    const [sequence, epoch, members] = parseReply(snapshotReply, reply, 'snapshot');
+    const before = await this.position();
+    const found = new Map<string, SequencedRevocation>();
+    let cursor = '0';
+    do {
+      const reply = await withDeadline(this.#deadlineMs, () =>
+        this.client.zscan(this.#keys.live, cursor, 'COUNT', SNAPSHOT_BATCH),
+      );
+      const [next, flat] = parseReply(zscanReply, reply, 'zscan');
+      for (let i = 0; i < flat.length; i += 2) {
+        const member = flat[i];
+        if (member !== undefined && !found.has(member)) found.set(member, decodeLiveMember(member));
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    const after = await this.position();
+    if (after.epoch !== before.epoch || after.sequence < before.sequence) {
+      throw new TesseraError('UNAVAILABLE', 'the revocation log was reset during a snapshot');
+    }
+    const now = this.#clock.now();
     // The set orders by expiry; hand them out in log order, as they were appended.
-    const entries = members.map(decodeLiveMember).sort(bySequence);
+    const entries = [...found.values()]
+      .filter((entry) => entry.sequence <= before.sequence && entry.revocation.expiresAt > now)
+      .sort(bySequence);
     return {
-      epoch,
-      sequence: BigInt(sequence),
+      epoch: before.epoch,
+      sequence: before.sequence,
       revocations: entries.map((entry) => entry.revocation),
     };
   }

@@ -16,10 +16,6 @@ export const REVOCATION_LOG_SCRIPTS = Object.freeze({
     numberOfKeys: 5,
     lua: read(new URL('./lua/revocation-append.lua', import.meta.url)),
   },
-  revocationLogSnapshot: {
-    numberOfKeys: 3,
-    lua: read(new URL('./lua/revocation-snapshot.lua', import.meta.url)),
-  },
   revocationLogRead: {
     numberOfKeys: 3,
     lua: read(new URL('./lua/revocation-read.lua', import.meta.url)),
