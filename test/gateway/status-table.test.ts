@@ -101,6 +101,7 @@ async function gateway(issuer: issuerV1.IssuerServiceClient): Promise<string> {
       session: {} as sessionV1.SessionServiceClient,
       validator: {
         ready: Promise.resolve(),
+        isReady: () => true,
         validate: () => Promise.reject(new Error('unused')),
         stop() {},
       } as LocalValidator,

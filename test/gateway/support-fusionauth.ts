@@ -133,6 +133,7 @@ export async function startFakeBackendGateway(
   let validate: LocalValidator['validate'] = async () => ({ valid: false, reason: 'MALFORMED' });
   const validator: LocalValidator = {
     ready: Promise.resolve(),
+    isReady: () => true,
     validate: (token, options) => validate(token, options),
     stop() {},
   };

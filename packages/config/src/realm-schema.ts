@@ -65,6 +65,23 @@ const tenantSchema = z.strictObject({
       bearerAudience: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** How the tenant's revocations reach already-issued access tokens. */
+  revocation: z
+    .strictObject({
+      /**
+       * The most live revocations the tenant may hold at once; a revoke that would publish
+       * one more is refused (RESOURCE_EXHAUSTED) until entries expire. Bounds what every
+       * validator keeps in memory and what a new validator must load before it serves.
+       */
+      maxLiveEntries: z.int().positive().max(10_000_000).default(100_000),
+      /**
+       * Clock skew allowed between the session service and the issuers: a revocation by user
+       * or application also covers tokens whose `iat` is up to this much after the revoke
+       * (an issuer whose clock runs ahead stamps tokens minted just before it that late).
+       */
+      clockSkewSeconds: seconds.max(300).default(5),
+    })
+    .prefault({}),
 });
 
 const applicationSchema = z.strictObject({

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'UNIMPLEMENTED',
   'REFRESH_TOKEN_NOT_FOUND',
   'SESSION_FORK_LIMIT',
+  'REVOCATION_LIMIT_REACHED',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -57,6 +57,9 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, Status>> = Object.
   // The session has as many forks as its tenant allows. Not a quota that frees up with time
   // (RESOURCE_EXHAUSTED invites retries): the caller must revoke a fork or start a session.
   SESSION_FORK_LIMIT: Status.FAILED_PRECONDITION,
+  // The tenant's live revocations reached its realm limit: a quota, freed as entries expire,
+  // so RESOURCE_EXHAUSTED (clients may retry later) rather than INVALID_ARGUMENT.
+  REVOCATION_LIMIT_REACHED: Status.RESOURCE_EXHAUSTED,
 });
 
 /** The message sent for every failure whose real message must stay in the logs. */

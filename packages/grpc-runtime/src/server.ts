@@ -31,6 +31,11 @@ export interface GrpcServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Interval of server keepalive pings; 60 s when omitted. */
   readonly keepaliveTimeMs?: number;
+  /**
+   * Health stays NOT_SERVING until this resolves as well as the port is bound (a validator
+   * that has not loaded its first revocation snapshot must not be sent traffic).
+   */
+  readonly ready?: Promise<unknown>;
 }
 
 /** Options of {@link GrpcServerRuntime.shutdown}. */
@@ -44,8 +49,8 @@ export interface GrpcServerRuntime {
   /** The underlying grpc-js server, for anything this runtime does not cover. */
   readonly server: Server;
   /**
-   * Binds `address` (`127.0.0.1:0`, `0.0.0.0:50051`) and reports SERVING; resolves with the
-   * bound port. Insecure credentials when omitted.
+   * Binds `address` (`127.0.0.1:0`, `0.0.0.0:50051`) and reports SERVING (once `ready`
+   * resolved, when given); resolves with the bound port. Insecure credentials when omitted.
    */
   listen(address: string, credentials?: ServerCredentials): Promise<number>;
   /**
@@ -88,6 +93,15 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
   if (options.reflection) addReflection(server, options.reflection);
 
   let stopped: Promise<void> | undefined;
+  let bound = false;
+  let ready = options.ready === undefined;
+  const reportServing = () => {
+    if (bound && ready && !shutdownController.signal.aborted) health.setAll('SERVING');
+  };
+  void options.ready?.then(() => {
+    ready = true;
+    reportServing();
+  });
 
   const drain = async (graceMs: number): Promise<void> => {
     shutdownController.abort();
@@ -119,8 +133,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
           error ? reject(error) : resolve(bound),
         );
       });
-      if (!shutdownController.signal.aborted) health.setAll('SERVING');
-      logger.info({ address, port, services: [...names] }, 'grpc server listening');
+      bound = true;
+      reportServing();
+      logger.info({ address, port, services: [...names], ready }, 'grpc server listening');
       return port;
     },
     shutdown(shutdownOptions = {}) {

@@ -1,6 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
 import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import { TesseraError } from '@tessera/errors';
 import { TokenVerifier, type VerificationProfile, type VerifyResult } from '@tessera/jwt-core';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
@@ -25,10 +26,13 @@ export interface LocalValidatorOptions {
 export interface LocalValidator {
   /** Resolves once keys (and revocations, when followed) have arrived. */
   readonly ready: Promise<void>;
+  /** Whether `ready` has resolved: report not ready (readiness probes) until it has. */
+  isReady(): boolean;
   /**
    * Validates a token for `tenantId`, or, without one, for the tenant whose profile holds the
    * token's `kid` and `iss` (unverified hints used only to pick the profile; the profile
-   * then checks both).
+   * then checks both). UNAVAILABLE before `ready`: without the first revocation snapshot a
+   * revoked token would pass.
    */
   validate(
     token: string,
@@ -115,9 +119,21 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     );
   };
 
+  let loaded = false;
+  const ready = Promise.all([keys.ready, revocationFollower?.ready]).then(() => {
+    loaded = true;
+  });
+
   return {
-    ready: Promise.all([keys.ready, revocationFollower?.ready]).then(() => {}),
+    ready,
+    isReady: () => loaded,
     async validate(token, validateOptions = {}) {
+      if (!loaded) {
+        throw new TesseraError(
+          'UNAVAILABLE',
+          'the validator has not loaded its keys and revocations yet; retry shortly',
+        );
+      }
       // The cache is consulted first, by the tenant asked for (or none) and the whole token,
       // so a repeat token costs a map lookup, not a decode. The entry remembers the profile it
       // was verified under; every key-set change empties the cache.

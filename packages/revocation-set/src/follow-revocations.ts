@@ -36,10 +36,12 @@ function toLive(revocation: sessionV1.Revocation): LiveRevocation {
 }
 
 /**
- * Keeps `set` current from the session service's WatchRevocations stream: a snapshot first,
- * then events; on a broken stream it reconnects with capped exponential backoff and resumes
- * after the last sequence it applied (the server sends a fresh snapshot when it cannot
- * resume). A gap in sequence numbers forces a resubscription from zero.
+ * Keeps `set` current from the session service's WatchRevocations stream: a snapshot first
+ * (pages gathered aside and applied at once when its end arrives, so the set is never half a
+ * snapshot), then events; on a broken stream it reconnects with capped exponential backoff and
+ * resumes after the last sequence it applied, naming the log epoch (the server sends a fresh
+ * snapshot when it cannot resume). A gap in sequence numbers, a heartbeat from another epoch,
+ * or one behind the set (the log lost entries) forces a resubscription from zero.
  */
 export function followRevocations(options: FollowRevocationsOptions): RevocationFollower {
   const { client, set, logger } = options;
@@ -54,61 +56,124 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
   // would move the sequence past what was missed.
   let resyncing = false;
   let timer: NodeJS.Timeout | undefined;
+  // The epoch of the applied state ('' before the first snapshot).
+  let epoch = '';
+  // The pages of a snapshot in progress.
+  let pages:
+    | { sequence: bigint; epoch: string; entries: LiveRevocation[]; next: number }
+    | undefined;
 
   const applied = (sequence: bigint) => {
     backoff = options.minBackoffMs ?? 200;
     options.onApplied?.(sequence);
   };
 
+  const resync = (fields: Record<string, unknown>, message: string) => {
+    logger.warn(fields, message);
+    resyncing = true;
+    pages = undefined;
+    set.sequence = 0n;
+    epoch = '';
+    call?.cancel();
+  };
+
   const connect = (after: bigint) => {
     if (stopped) return;
-    call = client.watchRevocations({ afterSequence: after }, options.metadata());
-    call.on('data', (message: sessionV1.WatchRevocationsResponse) => {
+    pages = undefined;
+    const current = client.watchRevocations(
+      { afterSequence: after, epoch: after === 0n ? '' : epoch },
+      options.metadata(),
+    );
+    call = current;
+    current.on('data', (message: sessionV1.WatchRevocationsResponse) => {
+      // A cancelled stream may still deliver what was already buffered.
+      if (current !== call) return;
       const kind = message.kind;
       if (kind === undefined) return;
-      if (kind.$case === 'snapshot') {
-        resyncing = false;
-        set.replace(kind.value.revocations.map(toLive), kind.value.sequence);
-        markReady();
-        applied(set.sequence);
-      } else if (kind.$case === 'event') {
-        if (resyncing) return;
-        if (kind.value.sequence !== set.sequence + 1n && set.sequence !== 0n) {
-          logger.warn(
-            { expected: set.sequence + 1n, got: kind.value.sequence },
-            'revocation sequence gap; resyncing',
-          );
-          resyncing = true;
-          call?.cancel();
-          set.sequence = 0n;
+      switch (kind.$case) {
+        case 'snapshot': {
+          const page = kind.value;
+          if (page.page === 0) {
+            pages = { sequence: page.sequence, epoch: page.epoch, entries: [], next: 0 };
+          }
+          if (
+            pages === undefined ||
+            page.page !== pages.next ||
+            page.sequence !== pages.sequence ||
+            page.epoch !== pages.epoch
+          ) {
+            resync({ page: page.page }, 'revocation snapshot page out of order; resyncing');
+            return;
+          }
+          for (const revocation of page.revocations) pages.entries.push(toLive(revocation));
+          pages.next += 1;
           return;
         }
-        if (kind.value.revocation) set.add(toLive(kind.value.revocation), kind.value.sequence);
-        set.prune(options.clock.now());
-        applied(set.sequence);
-      } else if (!resyncing && kind.value.sequence > set.sequence) {
-        logger.warn(
-          { have: set.sequence, latest: kind.value.sequence },
-          'missed revocations; resyncing',
-        );
-        call?.cancel();
-        set.sequence = 0n;
+        case 'snapshotEnd': {
+          const end = kind.value;
+          if (
+            pages === undefined ||
+            pages.next !== end.pages ||
+            pages.sequence !== end.sequence ||
+            pages.epoch !== end.epoch
+          ) {
+            resync({ pages: end.pages }, 'revocation snapshot incomplete; resyncing');
+            return;
+          }
+          resyncing = false;
+          set.replace(pages.entries, end.sequence);
+          set.prune(options.clock.now());
+          epoch = end.epoch;
+          pages = undefined;
+          markReady();
+          applied(set.sequence);
+          return;
+        }
+        case 'event': {
+          if (resyncing || pages !== undefined) return;
+          if (kind.value.sequence !== set.sequence + 1n) {
+            resync(
+              { expected: set.sequence + 1n, got: kind.value.sequence },
+              'revocation sequence gap; resyncing',
+            );
+            return;
+          }
+          if (kind.value.revocation) set.add(toLive(kind.value.revocation), kind.value.sequence);
+          set.prune(options.clock.now());
+          applied(set.sequence);
+          return;
+        }
+        case 'heartbeat': {
+          const beat = kind.value;
+          if (resyncing || pages !== undefined || epoch === '') return;
+          if (beat.epoch !== '' && beat.epoch !== epoch) {
+            resync({ have: epoch, latest: beat.epoch }, 'revocation log epoch changed; resyncing');
+          } else if (beat.sequence < set.sequence) {
+            resync(
+              { have: set.sequence, latest: beat.sequence },
+              'revocation log went backwards; resyncing',
+            );
+          } else if (beat.sequence > set.sequence) {
+            resync({ have: set.sequence, latest: beat.sequence }, 'missed revocations; resyncing');
+          }
+          return;
+        }
       }
     });
-    call.on('error', (error: Error & { code?: number }) => {
-      if (stopped) return;
+    current.on('error', (error: Error & { code?: number }) => {
+      if (stopped || current !== call) return;
       if (error.code !== status.CANCELLED)
         logger.warn({ code: error.code }, 'revocation stream broken; reconnecting');
       schedule();
     });
-    call.on('end', () => {
-      if (!stopped) schedule();
+    current.on('end', () => {
+      if (!stopped && current === call) schedule();
     });
   };
 
   const schedule = () => {
     if (stopped || timer !== undefined) return;
-    const delay = backoff;
+    const delay = resyncing ? 0 : backoff;
     backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 5000);
     timer = setTimeout(() => {
       timer = undefined;

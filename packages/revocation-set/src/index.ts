@@ -1,5 +1,5 @@
 /**
- * Revocation reaches already-issued access tokens (DESIGN §5): validators keep the session
+ * Revocation reaches already-issued access tokens: validators keep the session
  * service's live revocations in a RevocationSet, current through its WatchRevocations stream.
  */
 export {

@@ -14,7 +14,9 @@ export interface LiveRevocation {
  * its tenant matches every field the entry sets (`sid`, `sub`, `applicationId`) and the token
  * was issued before the entry's `notBefore`. `iat` has whole seconds, so a token issued in the
  * same second as the revocation counts as before it: a revocation never misses a token it
- * covers, at the price of refusing a token minted in that same second.
+ * covers, at the price of refusing a token minted in that same second. The session service
+ * sets a session entry's `notBefore` to its own end, so it covers every token of the family
+ * whatever its `iat`, and a user or application entry's to the revoke plus a clock-skew margin.
  */
 export class RevocationSet {
   #bySession = new Map<string, LiveRevocation[]>();

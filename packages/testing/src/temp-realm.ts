@@ -108,6 +108,8 @@ export async function writeStandardRealm(
     clockToleranceSeconds?: number;
     /** The keys tenant B accepts; default `[b-es256]` (e.g. add `a-rs256` to share a key). */
     tenantBKeyIds?: readonly string[];
+    /** Tenant A's `revocation.maxLiveEntries`; the default limit when omitted. */
+    revocationMaxLiveEntries?: number;
   } = {},
 ): Promise<StandardRealm> {
   const ids = {
@@ -147,7 +149,11 @@ tenants:
     name: A
     issuer: https://a.example
     keyIds: [a-es256, a-rs256, a-eddsa]
-    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }
+    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${
+      options.revocationMaxLiveEntries === undefined
+        ? ''
+        : `\n    revocation: { maxLiveEntries: ${options.revocationMaxLiveEntries} }`
+    }
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
+import { isTesseraError } from '@tessera/errors';
 import type { Logger } from '@tessera/logger';
 import Fastify, {
   type FastifyBaseLogger,
@@ -109,6 +110,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     const flavor: ApiFlavor = request.routeOptions.config?.api ?? 'plain';
     if (error instanceof ApiError)
       return sendProblem(reply, flavor, error.problem, request.url.split('?')[0]);
+    // The local validator before its first keys and revocations: retry, not a server fault.
+    if (isTesseraError(error, 'UNAVAILABLE'))
+      return sendProblem(reply, flavor, { status: 503, message: error.message });
     if (error.validation) {
       const first = error.validation[0];
       const path = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.') || undefined;

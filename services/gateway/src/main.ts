@@ -44,10 +44,6 @@ try {
   });
   const registry = new Registry();
   collectProcessMetrics(registry);
-  let validatorReady = false;
-  void validator.ready.then(() => {
-    validatorReady = true;
-  });
   let closing = false;
   const app = await buildGateway({
     context: createGatewayContext({
@@ -66,7 +62,7 @@ try {
     bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     ready: async () =>
-      !closing && validatorReady && (await backendsServing([issuer, session], 1000)),
+      !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
   const address = await app.listen(splitListenAddress(env.GATEWAY_ADDRESS));
   logger.info({ address }, 'gateway listening');

@@ -14,6 +14,7 @@ import type { Logger } from '@tessera/logger';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import { Registry } from 'prom-client';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
+import { revocationReadinessInterceptor } from './handlers/revocation-readiness.js';
 import { createSessionFlows } from './handlers/session-flows.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
 import { type IssuerSnapshot, IssuerState } from './issuer-state.js';
@@ -47,7 +48,11 @@ export interface IssuerApp {
   readonly state: IssuerState;
   readonly registry: Registry;
   readonly revocations: RevocationSet;
-  /** Resolves once the first revocation snapshot arrived (at once without a session service). */
+  /**
+   * Resolves once the first revocation snapshot is applied (at once without a session
+   * service). Until then health is NOT_SERVING and every call but key publication is refused
+   * with UNAVAILABLE.
+   */
   readonly revocationsReady: Promise<void>;
   /** Stops watching files and streams and shuts the server down gracefully. */
   stop(options?: { graceMs?: number }): Promise<void>;
@@ -104,6 +109,13 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     });
   }
 
+  // Without a session service nothing is revoked, so there is nothing to wait for.
+  const revocationsReady = follower?.ready ?? Promise.resolve();
+  let revocationsLoaded = follower === undefined;
+  void revocationsReady.then(() => {
+    revocationsLoaded = true;
+  });
+
   const handlers = createIssuerHandlers({
     state,
     clock,
@@ -127,11 +139,13 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     // Deadlines are wall-clock transport time, never the (possibly frozen) domain clock.
     services: [registerService(issuerV1.IssuerServiceService, handlers)],
     interceptors: [
+      revocationReadinessInterceptor(() => revocationsLoaded),
       accessInterceptor({
         realm: () => state.current.realm,
         services: [accessRules(issuerV1.IssuerServiceService, ISSUER_REQUIREMENTS)],
       }),
     ],
+    ready: revocationsReady,
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
   const stopWatching =
@@ -143,7 +157,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     state,
     registry,
     revocations,
-    revocationsReady: follower?.ready ?? Promise.resolve(),
+    revocationsReady,
     async stop(stopOptions = {}) {
       stopWatching();
       follower?.stop();

@@ -1,5 +1,5 @@
 import { systemClock } from '@tessera/clock';
-import { splitListenAddress } from '@tessera/config';
+import { loadRealmFile, splitListenAddress } from '@tessera/config';
 import {
   collectProcessMetrics,
   installSignalHandlers,
@@ -8,6 +8,7 @@ import {
 import { createLogger } from '@tessera/logger';
 import { createSessionApp } from './app.js';
 import { readSessionEnv } from './config.js';
+import { endedSessionRetentionMs } from './domain/revocation-of.js';
 import { createStores } from './stores.js';
 
 // Composition root of the session process: environment → stores → realm → server → signals.
@@ -15,7 +16,11 @@ const bootLogger = createLogger({ service: 'session' });
 try {
   const env = readSessionEnv(process.env);
   const logger = createLogger({ service: 'session', level: env.LOG_LEVEL });
-  const stores = await createStores(env, systemClock, logger);
+  // Expired families are kept as long as their last access tokens may live, so revoking one
+  // still publishes; sized from the realm at start (a reload that lengthens lifetimes takes
+  // effect for families created after the next restart).
+  const retentionMs = endedSessionRetentionMs(loadRealmFile(env.TESSERA_CONFIG));
+  const stores = await createStores(env, systemClock, logger, retentionMs);
   const app = await createSessionApp({
     realmFile: env.TESSERA_CONFIG,
     logger,

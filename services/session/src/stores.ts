@@ -21,7 +21,12 @@ import { MemoryDirectory } from './store/memory/memory-directory.js';
 import { MemoryRevocationLog } from './store/memory/memory-revocation-log.js';
 
 /** The three stores in process memory: development (and flow tests) only. */
-export function memorySessionStores(options: { pepper: Uint8Array; clock: Clock }): SessionStores {
+export function memorySessionStores(options: {
+  pepper: Uint8Array;
+  clock: Clock;
+  /** How long expired families are kept (see `endedSessionRetentionMs`). */
+  expiredRetentionMs?: number;
+}): SessionStores {
   return {
     tokens: createMemoryRefreshTokenStore(options),
     revocations: new MemoryRevocationLog({ clock: options.clock }),
@@ -42,6 +47,8 @@ export interface RedisSessionStoresOptions {
   /** Refuse or warn when Redis may evict keys; no check when omitted. */
   readonly evictionCheck?: { readonly mode: 'refuse' | 'warn'; readonly log: PolicyCheckLog };
   readonly onConnectionError?: (error: Error) => void;
+  /** How long expired families are kept (see `endedSessionRetentionMs`). */
+  readonly expiredRetentionMs?: number;
 }
 
 /**
@@ -72,7 +79,14 @@ export async function redisSessionStores(
     ...(options.revocationLogName ? { name: options.revocationLogName } : {}),
   });
   return {
-    tokens: new RedisRefreshTokenStore(client, { pepper: options.pepper, clock, commandTimeoutMs }),
+    tokens: new RedisRefreshTokenStore(client, {
+      pepper: options.pepper,
+      clock,
+      commandTimeoutMs,
+      ...(options.expiredRetentionMs === undefined
+        ? {}
+        : { expiredRetentionMs: options.expiredRetentionMs }),
+    }),
     revocations,
     directory: new RedisDirectory(client, { clock, commandTimeoutMs }),
     async close() {
@@ -90,18 +104,24 @@ export async function createStores(
   env: SessionEnv,
   clock: Clock,
   logger: Logger,
+  expiredRetentionMs?: number,
 ): Promise<SessionStores> {
   if (env.SESSION_STORE === 'memory') {
     logger.warn(
       'SESSION_STORE=memory: refresh tokens, revocations and users live in this process only and are lost when it stops',
     );
-    return memorySessionStores({ pepper: env.TESSERA_TOKEN_PEPPER, clock });
+    return memorySessionStores({
+      pepper: env.TESSERA_TOKEN_PEPPER,
+      clock,
+      ...(expiredRetentionMs === undefined ? {} : { expiredRetentionMs }),
+    });
   }
   return redisSessionStores({
     url: env.REDIS_URL,
     pepper: env.TESSERA_TOKEN_PEPPER,
     clock,
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    ...(expiredRetentionMs === undefined ? {} : { expiredRetentionMs }),
     evictionCheck: { mode: env.REDIS_EVICTION_CHECK, log: logger },
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'redis connection error; reconnecting'),

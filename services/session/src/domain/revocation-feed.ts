@@ -1,5 +1,6 @@
 import type { Logger } from '@tessera/logger';
 import type {
+  LogPosition,
   RevocationLog,
   RevocationSnapshot,
   SequencedRevocation,
@@ -9,14 +10,16 @@ import type {
 export type FeedMessage =
   | { readonly kind: 'snapshot'; readonly snapshot: RevocationSnapshot }
   | { readonly kind: 'event'; readonly entry: SequencedRevocation }
-  | { readonly kind: 'heartbeat'; readonly sequence: bigint };
+  | { readonly kind: 'heartbeat'; readonly position: LogPosition };
 
 /**
  * Fans the revocation log out to every WatchRevocations subscriber of this process: one
  * tail loop reads the log (one blocking Redis read, not one per subscriber) and keeps a
  * window of recent entries; each subscriber resumes from its own sequence number, gets a
- * snapshot when it is new or too far behind, and a heartbeat when idle so it can tell a
- * quiet log from a broken stream.
+ * snapshot when it is new, too far behind, ahead of the log or on another epoch (the log lost
+ * data: FLUSHALL, a restart without persistence, a failover that lost the last writes), and
+ * a heartbeat with the log's own position when idle, so it can tell a quiet log from a broken
+ * stream or a log that went backwards.
  */
 export class RevocationFeed {
   readonly #log: RevocationLog;
@@ -25,6 +28,7 @@ export class RevocationFeed {
   readonly #blockMs: number;
   #recent: SequencedRevocation[] = [];
   #latest = 0n;
+  #epoch = '';
   #waiters = new Set<() => void>();
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
@@ -38,7 +42,9 @@ export class RevocationFeed {
 
   /** Starts tailing the log from its current end. */
   async start(): Promise<void> {
-    this.#latest = await this.#log.latestSequence();
+    const position = await this.#log.position();
+    this.#latest = position.sequence;
+    this.#epoch = position.epoch;
     this.#loop = this.#tail();
   }
 
@@ -57,11 +63,24 @@ export class RevocationFeed {
   async #tail(): Promise<void> {
     while (!this.#stop.signal.aborted) {
       try {
-        const entries = await this.#log.waitAfter(this.#latest, this.#blockMs, this.#stop.signal);
+        const entries = await this.#log.waitAfter(
+          this.#latest,
+          this.#blockMs,
+          this.#stop.signal,
+          this.#epoch,
+        );
         if (entries === undefined) {
-          // The log was trimmed past our position: restart from its end; subscribers that
-          // fall outside the window resync with a snapshot.
-          this.#latest = await this.#log.latestSequence();
+          // The log was trimmed past our position, went backwards or has a new epoch: restart
+          // from its end; subscribers that fall outside the window resync with a snapshot.
+          const position = await this.#log.position();
+          if (position.epoch !== this.#epoch || position.sequence < this.#latest) {
+            this.#logger.warn(
+              { epoch: position.epoch, sequence: position.sequence, had: this.#latest },
+              'the revocation log lost data; subscribers resync',
+            );
+          }
+          this.#latest = position.sequence;
+          this.#epoch = position.epoch;
           this.#recent = [];
         } else if (entries.length > 0) {
           this.#recent.push(...entries);
@@ -97,52 +116,71 @@ export class RevocationFeed {
     });
   }
 
-  /** Entries after `sequence` from the window, or from the log, or undefined (resync needed). */
-  async #entriesAfter(sequence: bigint): Promise<SequencedRevocation[] | undefined> {
+  /**
+   * Entries of `epoch` after `sequence` from the window, or from the log, or undefined
+   * (resync needed). The window serves only a cursor of the feed's epoch within its range;
+   * anything else is judged by the log itself, which knows when it lost data.
+   */
+  async #entriesAfter(sequence: bigint, epoch: string): Promise<SequencedRevocation[] | undefined> {
     const first = this.#recent[0];
-    if (first !== undefined && first.sequence <= sequence + 1n) {
+    if (
+      epoch === this.#epoch &&
+      sequence <= this.#latest &&
+      first !== undefined &&
+      first.sequence <= sequence + 1n
+    ) {
       return this.#recent.filter((entry) => entry.sequence > sequence);
     }
-    return this.#log.readAfter(sequence, this.#window);
+    return this.#log.readAfter(sequence, this.#window, epoch);
   }
 
-  /** One subscriber's stream, until `signal` aborts. */
+  /**
+   * One subscriber's stream, until `signal` aborts. `epoch` is the epoch `afterSequence`
+   * belongs to ('' when the subscriber does not know it: then only a cursor ahead of the log
+   * is caught, not one of a lost epoch that the log has since passed).
+   */
   async *subscribe(
     afterSequence: bigint,
+    epoch: string,
     heartbeatMs: number,
     signal: AbortSignal,
   ): AsyncGenerator<FeedMessage> {
     let cursor = afterSequence;
-    let pending = cursor === 0n ? undefined : await this.#entriesAfter(cursor);
-    if (pending === undefined) {
-      const snapshot = await this.#log.snapshot();
-      cursor = snapshot.sequence;
-      pending = [];
-      yield { kind: 'snapshot', snapshot };
-    }
+    let cursorEpoch = epoch === '' ? undefined : epoch;
+    let pending =
+      cursor === 0n ? undefined : await this.#log.readAfter(cursor, this.#window, cursorEpoch);
     while (!signal.aborted && !this.#stop.signal.aborted) {
+      if (pending === undefined) {
+        const snapshot = await this.#log.snapshot();
+        cursor = snapshot.sequence;
+        cursorEpoch = snapshot.epoch;
+        pending = [];
+        yield { kind: 'snapshot', snapshot };
+      }
       for (const entry of pending) {
         yield { kind: 'event', entry };
         cursor = entry.sequence;
       }
-      const latestBefore = this.#latest;
-      if (cursor >= latestBefore) {
+      cursorEpoch ??= this.#epoch;
+      if (cursor >= this.#latest) {
         const before = Date.now();
         await this.#waitForChange(heartbeatMs, signal);
-        if (Date.now() - before >= heartbeatMs && this.#latest <= cursor) {
-          yield { kind: 'heartbeat', sequence: this.#latest > cursor ? this.#latest : cursor };
+        if (signal.aborted || this.#stop.signal.aborted) return;
+        if (Date.now() - before >= heartbeatMs) {
+          // Idle for a heartbeat: ask the log itself where it stands rather than trust the
+          // tail, which notices a log that lost data only when its own wait ends.
+          const position = await this.#log.position();
+          if (position.epoch !== cursorEpoch || position.sequence < cursor) {
+            pending = undefined;
+            continue;
+          }
+          // A log ahead of the cursor has entries on their way; a heartbeat saying so would
+          // only make the subscriber resync.
+          if (position.sequence === cursor) yield { kind: 'heartbeat', position };
         }
       }
       // Appends of this process land in the log before notifyAppended; read them from there.
-      const next = await this.#entriesAfter(cursor);
-      if (next === undefined) {
-        const snapshot = await this.#log.snapshot();
-        cursor = snapshot.sequence;
-        pending = [];
-        yield { kind: 'snapshot', snapshot };
-      } else {
-        pending = next;
-      }
+      pending = await this.#entriesAfter(cursor, cursorEpoch);
     }
   }
 }

@@ -3,19 +3,21 @@ import type { Revocation } from '../store/revocation-log.js';
 import type { RevokeSelector } from '../store/session-store.js';
 
 /**
- * How long a revocation must be remembered: until every access token it may cover has
- * expired. That is the longest lifetime any token of the tenant can have — session tokens
- * (the tenant's and its applications' access-token TTLs), webMethods application tokens, and
- * vended or generated tokens (up to the tenant's maximum) whose `sub` may name the user —
- * plus the clock tolerance validators allow.
+ * How long after it is published a revocation must be remembered: until every access token
+ * of a session it may cover has expired. That is the longest access-token lifetime of the
+ * tenant (its own and its applications' session tokens, webMethods application tokens) plus
+ * the clock tolerance validators allow.
+ *
+ * Vended and generated tokens may live up to the tenant's `maximumTimeToLiveSeconds` (ten
+ * years by default) and may name a user in `sub`; they are deliberately not counted here: an
+ * entry kept that long would make the set grow without bound. A revocation by user reaches
+ * such a token only while its entry lives; revoke the key that minted it, or keep their
+ * lifetimes short.
  */
 export function revocationLifetimeMs(realm: Realm, tenantId: string): number {
   const tenant = realm.tenants.get(tenantId);
   if (tenant === undefined) return 0;
-  let longest = Math.max(
-    tenant.jwt.accessTokenTimeToLiveSeconds,
-    tenant.jwt.maximumTimeToLiveSeconds,
-  );
+  let longest = tenant.jwt.accessTokenTimeToLiveSeconds;
   for (const application of realm.document.applications) {
     if (application.tenantId !== tenantId) continue;
     longest = Math.max(
@@ -27,31 +29,72 @@ export function revocationLifetimeMs(realm: Realm, tenantId: string): number {
   return (longest + tenant.jwt.clockToleranceSeconds) * 1000;
 }
 
-/** The access-token revocation a refresh-token revocation implies. */
+/**
+ * How long the stores must keep an expired family so that revoking it still publishes (its
+ * last access tokens outlive it): the longest revocation lifetime of any tenant plus its
+ * skew margin, and never less than a minute.
+ */
+export function endedSessionRetentionMs(realm: Realm): number {
+  let longest = 60_000;
+  for (const [tenantId, tenant] of realm.tenants) {
+    longest = Math.max(
+      longest,
+      revocationLifetimeMs(realm, tenantId) + tenant.revocation.clockSkewSeconds * 1000,
+    );
+  }
+  return longest;
+}
+
+/** What a revoke found to publish for. */
+export interface RevokeFindings {
+  /** Ids of the families the revoke ended, or that are known to have ended recently. */
+  readonly sessionIds: readonly string[];
+  /**
+   * For a revocation by user or application: whether any token it covers may still be out
+   * there (a family was revoked, or the user or application is known to the tenant). When
+   * false nothing is published, so revoking what does not exist never grows the set.
+   */
+  readonly subjectKnown: boolean;
+}
+
+/**
+ * The access-token revocations a refresh-token revocation implies ([] when it covers nothing).
+ *
+ * - By session (id, token): the entry covers every token carrying that `sid`, whatever its
+ *   `iat`: `notBefore` is the entry's own end, not the time of the revoke, so no clock skew
+ *   between the session host and the issuers lets a token of the family through.
+ * - By user or application: the entry covers tokens issued up to `clockSkewSeconds` after the
+ *   revoke by the session host's clock, so an issuer whose clock runs that much ahead cannot
+ *   mint a token just before the revoke that escapes it. The price: a token issued within
+ *   that margin after the revoke is refused too.
+ */
 export function revocationOf(
   realm: Realm,
   tenantId: string,
   selector: RevokeSelector,
-  revokedIds: readonly string[],
+  found: RevokeFindings,
   nowMs: number,
 ): Revocation[] {
-  const base = {
-    tenantId,
-    sessionId: '',
-    userId: '',
-    applicationId: '',
-    notBefore: nowMs,
-    expiresAt: nowMs + revocationLifetimeMs(realm, tenantId),
-  };
+  const skewMs = (realm.tenants.get(tenantId)?.revocation.clockSkewSeconds ?? 0) * 1000;
+  const notBefore = nowMs + skewMs;
+  // A token issued just before `notBefore` lives a full lifetime from there.
+  const expiresAt = notBefore + revocationLifetimeMs(realm, tenantId);
+  const base = { tenantId, sessionId: '', userId: '', applicationId: '', notBefore, expiresAt };
   switch (selector.kind) {
     case 'id':
     case 'token':
-      return revokedIds.map((sessionId) => ({ ...base, sessionId }));
+      return [...new Set(found.sessionIds)].map((sessionId) => ({
+        ...base,
+        sessionId,
+        notBefore: expiresAt,
+      }));
     case 'user':
-      return [{ ...base, userId: selector.userId }];
+      return found.subjectKnown ? [{ ...base, userId: selector.userId }] : [];
     case 'application':
-      return [{ ...base, applicationId: selector.applicationId }];
+      return found.subjectKnown ? [{ ...base, applicationId: selector.applicationId }] : [];
     case 'user-application':
-      return [{ ...base, userId: selector.userId, applicationId: selector.applicationId }];
+      return found.subjectKnown
+        ? [{ ...base, userId: selector.userId, applicationId: selector.applicationId }]
+        : [];
   }
 }

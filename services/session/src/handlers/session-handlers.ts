@@ -5,7 +5,7 @@ import type { sessionV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
-import { revocationOf } from '../domain/revocation-of.js';
+import { type RevokeFindings, revocationOf } from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
 import type { Directory, IdentityLink, UserSelector } from '../store/directory.js';
 import type { RevocationLog } from '../store/revocation-log.js';
@@ -26,6 +26,7 @@ import {
   toMs,
   userToProto,
 } from './convert.js';
+import { snapshotMessages } from './snapshot-pages.js';
 
 /** What the session handlers are built from; injected by the composition root. */
 export interface SessionHandlerDeps {
@@ -123,16 +124,47 @@ function selectorNames(selector: RevokeSelector, record: RefreshTokenRecord): bo
 export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
   const { tokens, directory, clock, metrics } = deps;
 
-  const publish = async (
-    tenantId: string,
-    selector: RevokeSelector,
-    revokedIds: readonly string[],
-  ) => {
-    const now = clock.now();
-    const revocations = revocationOf(deps.realm(), tenantId, selector, revokedIds, now);
-    for (const revocation of revocations) await deps.revocations.append(revocation);
-    deps.feed.notifyAppended();
+  /**
+   * Publishes what a revoke implies for access tokens; nothing when it covered nothing. Each
+   * append is checked against the tenant's live-entry limit (REVOCATION_LIMIT_REACHED).
+   */
+  const publish = async (tenantId: string, selector: RevokeSelector, found: RevokeFindings) => {
+    const realm = deps.realm();
+    const revocations = revocationOf(realm, tenantId, selector, found, clock.now());
+    if (revocations.length === 0) return revocations;
+    const limits = {
+      maxLivePerTenant: realm.tenants.get(tenantId)?.revocation.maxLiveEntries ?? 0,
+    };
+    try {
+      for (const revocation of revocations) await deps.revocations.append(revocation, limits);
+    } finally {
+      deps.feed.notifyAppended();
+    }
     return revocations;
+  };
+
+  /**
+   * Whether a revocation by user or application may cover tokens still out there although no
+   * live family matched: the user is known to the tenant's directory, or the application is
+   * the tenant's. An id nobody knows publishes nothing.
+   */
+  const subjectKnown = async (tenantId: string, selector: RevokeSelector): Promise<boolean> => {
+    const realm = deps.realm();
+    const applicationKnown = (applicationId: string) =>
+      realm.applications.get(applicationId)?.tenantId === tenantId;
+    const userKnown = async (userId: string) =>
+      (await directory.getUser(tenantId, { kind: 'id', id: userId })) !== undefined;
+    switch (selector.kind) {
+      case 'user':
+        return userKnown(selector.userId);
+      case 'application':
+        return applicationKnown(selector.applicationId);
+      case 'user-application':
+        return applicationKnown(selector.applicationId) && (await userKnown(selector.userId));
+      case 'id':
+      case 'token':
+        return false;
+    }
   };
 
   return {
@@ -210,8 +242,21 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           'refresh token reused outside its grace period',
         );
         // The family and the forks revoked with it: one session revocation each.
-        if (theft.revokedIds.length > 0)
-          await publish(theft.tenantId, { kind: 'id', id: theft.familyId }, theft.revokedIds);
+        if (theft.revokedIds.length > 0) {
+          try {
+            await publish(
+              theft.tenantId,
+              { kind: 'id', id: theft.familyId },
+              { sessionIds: theft.revokedIds, subjectKnown: true },
+            );
+          } catch (error) {
+            // The family is revoked either way; the caller learns that its token is invalid.
+            ctx.log.error(
+              { err: error, sid: theft.familyId, tenantId: theft.tenantId },
+              'the revocation of a stolen family could not be published',
+            );
+          }
+        }
       }
       throw new TesseraError('REFRESH_TOKEN_INVALID', `the refresh token is ${outcome.cause}`, {
         field: 'refresh_token',
@@ -270,13 +315,18 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           );
         }
       }
+      // A family that just expired has no refresh token left to revoke, but its last access
+      // tokens live on: publish for it too. The owner check above refuses it for end users
+      // (it is no longer live), so only a key entitled to revoke in the tenant reaches this.
+      // Asked before the revoke, which marks such a family revoked in passing.
+      const ended =
+        request.ownerUserId === '' ? await tokens.endedSessions(tenantId, selector) : [];
       const revoked = await tokens.revoke(tenantId, selector);
       metrics.sessions.inc({ outcome: 'revoked' }, revoked.length);
-      const revocations = await publish(
-        tenantId,
-        selector,
-        revoked.map((record) => record.id),
-      );
+      const revocations = await publish(tenantId, selector, {
+        sessionIds: [...revoked.map((record) => record.id), ...ended],
+        subjectKnown: revoked.length > 0 || (await subjectKnown(tenantId, selector)),
+      });
       // Forks revoked with a covered session may belong to users or applications the
       // selector does not name: their access tokens are reached by their session ids.
       const uncovered = revoked.filter((record) => !selectorNames(selector, record));
@@ -284,7 +334,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         await publish(
           tenantId,
           { kind: 'id', id: '' },
-          uncovered.map((record) => record.id),
+          { sessionIds: uncovered.map((record) => record.id), subjectKnown: true },
         );
       }
       const [first] = revocations;
@@ -299,20 +349,13 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       // `allTenants` requirement of WatchRevocations in @tessera/access).
       for await (const message of deps.feed.subscribe(
         request.afterSequence,
+        request.epoch.slice(0, 64),
         deps.heartbeatMs,
         ctx.signal,
       )) {
         switch (message.kind) {
           case 'snapshot':
-            yield {
-              kind: {
-                $case: 'snapshot',
-                value: {
-                  sequence: message.snapshot.sequence,
-                  revocations: message.snapshot.revocations.map(revocationToProto),
-                },
-              },
-            };
+            yield* snapshotMessages(message.snapshot);
             break;
           case 'event':
             yield {
@@ -329,7 +372,11 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
             yield {
               kind: {
                 $case: 'heartbeat',
-                value: { sequence: message.sequence, instant: BigInt(clock.now()) },
+                value: {
+                  sequence: message.position.sequence,
+                  epoch: message.position.epoch,
+                  instant: BigInt(clock.now()),
+                },
               },
             };
             break;

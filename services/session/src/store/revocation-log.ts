@@ -29,23 +29,52 @@ export interface SequencedRevocation {
   readonly revocation: Revocation;
 }
 
-/** The live revocations as of one sequence number. */
+/**
+ * Where the log stands: its epoch (a random id stored with the log, made anew whenever the
+ * log is found without one, so a store that lost its data gets a new epoch) and its latest
+ * sequence number (0 when empty).
+ */
+export interface LogPosition {
+  readonly epoch: string;
+  readonly sequence: bigint;
+}
+
+/** The live revocations as of one sequence number of one epoch. */
 export interface RevocationSnapshot {
+  readonly epoch: string;
   readonly sequence: bigint;
   readonly revocations: readonly Revocation[];
 }
 
+/** Limits an append checks atomically with the write. */
+export interface AppendLimits {
+  /**
+   * The most live entries the revocation's tenant may hold; an append beyond it is refused
+   * with REVOCATION_LIMIT_REACHED (gRPC RESOURCE_EXHAUSTED) and writes nothing.
+   */
+  readonly maxLivePerTenant: number;
+}
+
 /** The revocation log port (Redis stream + sorted set in production). */
 export interface RevocationLog {
-  /** Appends a revocation; resolves with its sequence number once it is durable in the store. */
-  append(revocation: Revocation): Promise<bigint>;
+  /**
+   * Appends a revocation; resolves with its sequence number once it is durable in the store.
+   * REVOCATION_LIMIT_REACHED when the tenant already holds `limits.maxLivePerTenant` live entries.
+   */
+  append(revocation: Revocation, limits?: AppendLimits): Promise<bigint>;
   /** The live revocations now (entries past `expiresAt` by the injected clock are left out). */
   snapshot(): Promise<RevocationSnapshot>;
   /**
    * Entries after `afterSequence`, oldest first, at most `limit`; undefined when the log no
-   * longer holds all of them (the caller must take a snapshot instead).
+   * longer holds all of them, when `afterSequence` is ahead of the log (it lost entries), or
+   * when `epoch` is given and is not the log's (it lost its data): the caller must take a
+   * snapshot instead.
    */
-  readAfter(afterSequence: bigint, limit: number): Promise<SequencedRevocation[] | undefined>;
+  readAfter(
+    afterSequence: bigint,
+    limit: number,
+    epoch?: string,
+  ): Promise<SequencedRevocation[] | undefined>;
   /**
    * Waits up to `blockMs` for entries after `afterSequence` (Redis XREAD BLOCK on a dedicated
    * connection); resolves with what arrived ([] on timeout), undefined as in readAfter.
@@ -55,7 +84,10 @@ export interface RevocationLog {
     afterSequence: bigint,
     blockMs: number,
     signal: AbortSignal,
+    epoch?: string,
   ): Promise<SequencedRevocation[] | undefined>;
   /** The latest sequence number (0 when the log is empty). */
   latestSequence(): Promise<bigint>;
+  /** The epoch and latest sequence number, read in one step. */
+  position(): Promise<LogPosition>;
 }

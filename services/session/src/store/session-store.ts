@@ -173,6 +173,13 @@ export interface RefreshTokenStore {
    * records, forks included (a fork may belong to an application the selector does not name).
    */
   revoke(tenantId: string, selector: RevokeSelector): Promise<RefreshTokenRecord[]>;
+  /**
+   * Ids of the families a revocation by id or token names that have expired (not been
+   * revoked) but are still retained: their last access tokens may still be live, so a revoke
+   * publishes for them although no refresh token was left to revoke. [] for other selectors,
+   * and for anything unknown or of another tenant.
+   */
+  endedSessions(tenantId: string, selector: RevokeSelector): Promise<string[]>;
   /** The record a token belongs to, when the token is live (used for ownership checks). */
   lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined>;
 }

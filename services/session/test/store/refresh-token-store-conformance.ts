@@ -458,6 +458,37 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
     );
   });
 
+  describe('security finding 10 — families that just expired are still known to revocation', () => {
+    it('finding 10: names a just-expired family by id or last token, never a live, revoked, unknown or foreign one', async () => {
+      const refreshPolicy = policy({ timeToLiveMinutes: 60, gracePeriodSeconds: 0 });
+      const ended = await start(principal(), refreshPolicy);
+      const revoked = await start(principal(), refreshPolicy);
+      const { tenantId } = ended.who;
+      const byId = (id: string) => ({ kind: 'id', id }) as const;
+      // Live: there is a refresh token to revoke, so nothing is "ended".
+      expect(await store.endedSessions(tenantId, byId(ended.record.id))).toEqual([]);
+      await store.revoke(revoked.who.tenantId, byId(revoked.record.id));
+
+      clock.set(ended.record.expirationInstant + 1000);
+      expect(await store.endedSessions(tenantId, byId(ended.record.id))).toEqual([ended.record.id]);
+      expect(await store.endedSessions(tenantId, byId(ended.record.id.toUpperCase()))).toEqual([
+        ended.record.id,
+      ]);
+      expect(await store.endedSessions(tenantId, { kind: 'token', token: ended.token })).toEqual([
+        ended.record.id,
+      ]);
+      expect(await store.endedSessions('another-tenant', byId(ended.record.id))).toEqual([]);
+      expect(await store.endedSessions(revoked.who.tenantId, byId(revoked.record.id))).toEqual([]);
+      expect(
+        await store.endedSessions(tenantId, byId('00000000-0000-4000-8000-000000000000')),
+      ).toEqual([]);
+      expect(await store.endedSessions(tenantId, byId('not-a-uuid'))).toEqual([]);
+      expect(
+        await store.endedSessions(tenantId, { kind: 'user', userId: ended.who.userId }),
+      ).toEqual([]);
+    });
+  });
+
   describe('invariant 3: a token is rejected at exactly its policy-computed expiration instant', () => {
     const expirations: ExpirationPolicy[] = [
       'Fixed',
@@ -942,6 +973,7 @@ function recording(store: RefreshTokenStore, issued: Set<string>): RefreshTokenS
     listByUser: (tenantId, userId, applicationId) =>
       store.listByUser(tenantId, userId, applicationId),
     revoke: (tenantId, selector) => store.revoke(tenantId, selector),
+    endedSessions: (tenantId, selector) => store.endedSessions(tenantId, selector),
     lookup: (token, tenantId) => store.lookup(token, tenantId),
   };
 }

@@ -69,7 +69,11 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
     it('starts empty: sequence 0, an empty snapshot, nothing to read', async () => {
       const { log } = await open();
       expect(await log.latestSequence()).toBe(0n);
-      expect(await log.snapshot()).toEqual({ sequence: 0n, revocations: [] });
+      expect(await log.snapshot()).toEqual({
+        epoch: expect.any(String),
+        sequence: 0n,
+        revocations: [],
+      });
       expect(await log.readAfter(0n, 10)).toEqual([]);
     });
 
@@ -102,7 +106,9 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
       ]);
       expect((await log.readAfter(8n, 100))?.map((entry) => entry.sequence)).toEqual([9n, 10n]);
       expect(await log.readAfter(10n, 100)).toEqual([]);
-      expect(await log.readAfter(25n, 100)).toEqual([]);
+      // A cursor past the end means the log lost entries its reader saw (security finding 3):
+      // the reader must take a snapshot, not wait for sequence numbers that now mean others.
+      expect(await log.readAfter(25n, 100)).toBeUndefined();
     });
 
     it('gives 200 concurrent appends the sequences 1..200, each exactly once, gap-free', async () => {
@@ -152,7 +158,11 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
       ]);
 
       clock.advance(4000);
-      expect(await log.snapshot()).toEqual({ sequence: 4n, revocations: [] });
+      expect(await log.snapshot()).toEqual({
+        epoch: expect.any(String),
+        sequence: 4n,
+        revocations: [],
+      });
       // The log itself still holds them for readers that resume.
       expect(await log.readAfter(0n, 10)).toHaveLength(4);
     });
@@ -162,14 +172,22 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
       const same = revocation(1, clock.now());
       await log.append(same);
       await log.append(same);
-      expect(await log.snapshot()).toEqual({ sequence: 2n, revocations: [same, same] });
+      expect(await log.snapshot()).toEqual({
+        epoch: expect.any(String),
+        sequence: 2n,
+        revocations: [same, same],
+      });
     });
 
     it('an entry appended already expired never shows in a snapshot, yet takes its sequence', async () => {
       const { log, clock } = await open();
       const now = clock.now();
       expect(await log.append(revocation(1, now, { expiresAt: now - 1 }))).toBe(1n);
-      expect(await log.snapshot()).toEqual({ sequence: 1n, revocations: [] });
+      expect(await log.snapshot()).toEqual({
+        epoch: expect.any(String),
+        sequence: 1n,
+        revocations: [],
+      });
       expect(await log.readAfter(0n, 10)).toHaveLength(1);
     });
 
@@ -189,6 +207,52 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
           expected.sort(),
         );
       }
+    });
+  });
+
+  describe('security finding 3 — epochs: a reader learns the log lost what it saw', () => {
+    it('finding 3: keeps one epoch across appends, reads and snapshots', async () => {
+      const { log, clock } = await open();
+      const first = await log.position();
+      expect(first).toEqual({ epoch: expect.any(String), sequence: 0n });
+      expect(first.epoch).not.toBe('');
+      await log.append(revocation(1, clock.now()));
+      expect(await log.position()).toEqual({ epoch: first.epoch, sequence: 1n });
+      expect((await log.snapshot()).epoch).toBe(first.epoch);
+      expect(await log.readAfter(0n, 10, first.epoch)).toHaveLength(1);
+      expect(await log.readAfter(1n, 10, first.epoch)).toEqual([]);
+    });
+
+    it('finding 3: answers undefined to a reader of another epoch or ahead of the log', async () => {
+      const { log, clock } = await open();
+      for (let n = 1; n <= 3; n++) await log.append(revocation(n, clock.now()));
+      const never = new AbortController().signal;
+      expect(await log.readAfter(1n, 10, 'another-epoch')).toBeUndefined();
+      expect(await log.readAfter(3n, 10, 'another-epoch')).toBeUndefined();
+      expect(await log.readAfter(7n, 10)).toBeUndefined();
+      expect(await log.waitAfter(1n, 20, never, 'another-epoch')).toBeUndefined();
+      expect(await log.waitAfter(3n, 20, never, 'another-epoch')).toBeUndefined();
+      expect(await log.waitAfter(7n, 20, never)).toBeUndefined();
+    });
+  });
+
+  describe('security finding 2 — a tenant’s live entries are capped', () => {
+    it('finding 2: refuses an append past the limit with REVOCATION_LIMIT_REACHED, writing nothing', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const limits = { maxLivePerTenant: 3 };
+      for (let n = 1; n <= 3; n++) {
+        await log.append(revocation(n, now, { expiresAt: now + 1000 * n }), limits);
+      }
+      await expect(log.append(revocation(4, now), limits)).rejects.toMatchObject({
+        code: 'REVOCATION_LIMIT_REACHED',
+      });
+      expect(await log.latestSequence()).toBe(3n);
+      // Another tenant has a limit of its own.
+      expect(await log.append(revocation(5, now, { tenantId: 'tenant-2' }), limits)).toBe(4n);
+      // An entry past its expiry no longer counts.
+      clock.advance(1000);
+      expect(await log.append(revocation(6, now), limits)).toBe(5n);
     });
   });
 

@@ -31,7 +31,7 @@ import type {
 /** Older tokens remembered per family, as in the Redis store. */
 const ANCESTOR_LIMIT = 32;
 /** Expired families are kept this long (reported as expired), then swept, like Redis keys. */
-const SWEEP_AFTER_MS = 60_000;
+const DEFAULT_SWEEP_AFTER_MS = 60_000;
 /** A sweep runs once per this many creations, keeping creation O(1) amortised. */
 const SWEEP_EVERY = 256;
 
@@ -40,6 +40,8 @@ export interface MemoryRefreshTokenStoreOptions {
   /** The HMAC key for token hashes and successors (≥ 32 bytes). */
   readonly pepper: Uint8Array;
   readonly clock: Clock;
+  /** How long expired families are kept (reported as expired, ended for revocation). */
+  readonly expiredRetentionMs?: number;
 }
 
 interface Family {
@@ -96,6 +98,7 @@ function byStart(a: RefreshTokenRecord, b: RefreshTokenRecord): number {
 export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
   readonly #codec: TokenCodec;
   readonly #clock: Clock;
+  readonly #retentionMs: number;
   readonly #families = new Map<string, Family>();
   #creations = 0;
 
@@ -103,6 +106,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
   constructor(options: MemoryRefreshTokenStoreOptions) {
     this.#codec = createTokenCodec(options.pepper);
     this.#clock = options.clock;
+    this.#retentionMs = options.expiredRetentionMs ?? DEFAULT_SWEEP_AFTER_MS;
   }
 
   async create(input: CreateInput): Promise<{ token: string; record: RefreshTokenRecord }> {
@@ -300,6 +304,31 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     return revoked.sort(byStart);
   }
 
+  async endedSessions(tenantId: string, selector: RevokeSelector): Promise<string[]> {
+    let family: Family | undefined;
+    if (selector.kind === 'id' && isUuid(selector.id)) {
+      family = this.#families.get(selector.id.toLowerCase());
+    }
+    if (selector.kind === 'token') {
+      const parsed = this.#codec.parse(selector.token);
+      const candidate = parsed && this.#families.get(parsed.familyId);
+      const hash = this.#codec.hash(selector.token);
+      // By token: only a token the family issued last (older ones were superseded long ago).
+      if (candidate && (hash === candidate.current || hash === candidate.parent)) {
+        family = candidate;
+      }
+    }
+    if (
+      family === undefined ||
+      family.revoked ||
+      family.tenantId !== tenantId ||
+      !isExpired(family.expirationInstant, this.#clock.now())
+    ) {
+      return [];
+    }
+    return [family.id];
+  }
+
   async lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
     const parsed = this.#codec.parse(token);
     const family = parsed && this.#families.get(parsed.familyId);
@@ -381,7 +410,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
   /** Forgets families long expired, so memory does not grow with dead sessions. */
   #sweep(now: number): void {
     for (const [id, family] of this.#families) {
-      if (now >= family.expirationInstant + SWEEP_AFTER_MS) this.#families.delete(id);
+      if (now >= family.expirationInstant + this.#retentionMs) this.#families.delete(id);
     }
   }
 }

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tessera/clock';
+import { revocationLimitReached } from '../revocation-limit.js';
 import type {
+  AppendLimits,
+  LogPosition,
   Revocation,
   RevocationLog,
   RevocationSnapshot,
@@ -18,6 +22,8 @@ export class MemoryRevocationLog implements RevocationLog {
   /** Every revocation not yet past its expiry, for snapshots. */
   #live: Revocation[] = [];
   #sequence = 0n;
+  /** A process-memory log loses everything with the process, so each one is its own epoch. */
+  readonly #epoch = randomUUID();
   readonly #waiters = new Set<() => void>();
 
   constructor(options: { clock: Clock; capacity?: number }) {
@@ -25,7 +31,15 @@ export class MemoryRevocationLog implements RevocationLog {
     this.#capacity = options.capacity ?? 10_000;
   }
 
-  async append(revocation: Revocation): Promise<bigint> {
+  async append(revocation: Revocation, limits?: AppendLimits): Promise<bigint> {
+    if (limits !== undefined) {
+      this.#prune();
+      let live = 0;
+      for (const entry of this.#live) if (entry.tenantId === revocation.tenantId) live += 1;
+      if (live >= limits.maxLivePerTenant) {
+        throw revocationLimitReached(revocation.tenantId, limits.maxLivePerTenant);
+      }
+    }
     this.#sequence += 1n;
     this.#entries.push({ sequence: this.#sequence, revocation });
     this.#live.push(revocation);
@@ -35,17 +49,24 @@ export class MemoryRevocationLog implements RevocationLog {
   }
 
   async snapshot(): Promise<RevocationSnapshot> {
+    this.#prune();
+    return { epoch: this.#epoch, sequence: this.#sequence, revocations: [...this.#live] };
+  }
+
+  #prune(): void {
     const now = this.#clock.now();
     // An entry past its expiry covers only tokens that have expired on their own.
     this.#live = this.#live.filter((revocation) => revocation.expiresAt > now);
-    return { sequence: this.#sequence, revocations: [...this.#live] };
   }
 
   async readAfter(
     afterSequence: bigint,
     limit: number,
+    epoch?: string,
   ): Promise<SequencedRevocation[] | undefined> {
-    if (afterSequence >= this.#sequence) return [];
+    if (epoch !== undefined && epoch !== this.#epoch) return undefined;
+    if (afterSequence > this.#sequence) return undefined;
+    if (afterSequence === this.#sequence) return [];
     const first = this.#entries[0];
     if (first === undefined || first.sequence > afterSequence + 1n) return undefined;
     return this.#entries.filter((entry) => entry.sequence > afterSequence).slice(0, limit);
@@ -55,9 +76,14 @@ export class MemoryRevocationLog implements RevocationLog {
     afterSequence: bigint,
     blockMs: number,
     signal: AbortSignal,
+    epoch?: string,
   ): Promise<SequencedRevocation[] | undefined> {
-    if (afterSequence < this.#sequence || signal.aborted)
-      return this.readAfter(afterSequence, 1000);
+    if (
+      afterSequence !== this.#sequence ||
+      signal.aborted ||
+      (epoch ?? this.#epoch) !== this.#epoch
+    )
+      return this.readAfter(afterSequence, 1000, epoch);
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -69,10 +95,14 @@ export class MemoryRevocationLog implements RevocationLog {
       signal.addEventListener('abort', done, { once: true });
       this.#waiters.add(done);
     });
-    return this.readAfter(afterSequence, 1000);
+    return this.readAfter(afterSequence, 1000, epoch);
   }
 
   async latestSequence(): Promise<bigint> {
     return this.#sequence;
+  }
+
+  async position(): Promise<LogPosition> {
+    return { epoch: this.#epoch, sequence: this.#sequence };
   }
 }

@@ -296,6 +296,35 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     }
   }
 
+  async endedSessions(tenantId: string, selector: RevokeSelector): Promise<string[]> {
+    let id: string | undefined;
+    let tokenHash: string | undefined;
+    if (selector.kind === 'id' && isUuid(selector.id)) id = selector.id.toLowerCase();
+    if (selector.kind === 'token') {
+      id = this.#codec.parse(selector.token)?.familyId;
+      tokenHash = this.#codec.hash(selector.token);
+    }
+    if (id === undefined) return [];
+    const family = await this.#read(id);
+    if (
+      family === undefined ||
+      family.revoked ||
+      family.record.tenantId !== tenantId ||
+      !isExpired(family.record.expirationInstant, this.#clock.now())
+    ) {
+      return [];
+    }
+    // By token: only a token the family issued last (older ones were superseded long ago).
+    if (
+      tokenHash !== undefined &&
+      !sameHash(tokenHash, family.currentHash) &&
+      !(family.parentHash !== '' && sameHash(tokenHash, family.parentHash))
+    ) {
+      return [];
+    }
+    return [id];
+  }
+
   async lookup(token: string, tenantId?: string): Promise<RefreshTokenRecord | undefined> {
     const parsed = this.#codec.parse(token);
     if (parsed === undefined) return undefined;

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tessera/clock';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
+import { revocationLimitReached } from '../revocation-limit.js';
 import type {
+  AppendLimits,
+  LogPosition,
   Revocation,
   RevocationLog,
   RevocationSnapshot,
@@ -26,10 +30,15 @@ import { REVOCATION_LOG_SCRIPTS, type RevocationLogScriptName } from './revocati
 export const DEFAULT_REVOCATION_LOG_CAPACITY = 10_000;
 /** The longest blocking read by default; a longer `blockMs` is cut to it. */
 export const DEFAULT_MAX_BLOCK_MS = 60_000;
-/** The log's default name: its keys are `{revocations}:seq`, `:stream` and `:live`. */
+/**
+ * The log's default name: its keys are `{revocations}:seq`, `:stream`, `:live`, `:epoch` and
+ * one `:live:<tenantId>` per tenant.
+ */
 export const DEFAULT_REVOCATION_LOG_NAME = 'revocations';
 /** Entries one `waitAfter` returns at most (as the memory log does). */
 const WAIT_BATCH = 1000;
+/** Live-set members one ZSCAN step of a snapshot asks for. */
+const SNAPSHOT_BATCH = 2000;
 /** Entries one `readAfter` returns at most, whatever its limit, so one reply stays bounded. */
 const MAX_READ = 10_000;
 
@@ -89,21 +98,29 @@ const encodedRevocation = z.tuple([
   z.number(),
 ]);
 const streamEntry = z.tuple([z.string(), z.array(z.string())]);
-const snapshotReply = z.tuple([sequenceText, z.array(z.string())]);
-const readReply = z.tuple([sequenceText, z.array(streamEntry)]);
+const zscanReply = z.tuple([z.string(), z.array(z.string())]);
+const readReply = z.tuple([sequenceText, z.string(), z.array(streamEntry)]);
+const appendReply = z.union([
+  z.tuple([z.literal('ok'), sequenceText, z.string()]),
+  z.tuple([z.literal('limit')]),
+]);
 const xreadReply = z.array(z.tuple([z.string(), z.array(streamEntry)])).nullable();
 
 /** What `waitAfter` resolves with when its signal (or `close()`) ends the wait. */
 const ABORTED = Symbol('aborted');
 
 /**
- * The production revocation log. Three keys under one hash tag (`{revocations}` by default),
+ * The production revocation log. Its keys share one hash tag (`{revocations}` by default),
  * so every script is single-slot and runs unchanged on Redis Cluster:
  * - `:seq`    the latest sequence number;
  * - `:stream` a stream whose entry ids are `<sequence>-0`, trimmed to about `capacity`, so
  *             readers resume by id and notice trimming when `after + 1` is gone;
  * - `:live`   a sorted set of the entries by `expiresAt`, for snapshots; each append drops
- *             the ones past expiry by the injected clock.
+ *             the ones past expiry by the injected clock;
+ * - `:live:<tenantId>` the same per tenant, to count a tenant's live entries against its limit;
+ * - `:epoch`  a random id written by whichever script finds it missing: a Redis that lost its
+ *             data (FLUSHALL, a restart without persistence) loses the epoch with the rest,
+ *             so readers holding the old one learn they must take a snapshot.
  * Blocking reads (`waitAfter`) run on dedicated connections this log creates and owns: a
  * blocking command on the shared command connection would stall every other store's calls.
  */
@@ -112,7 +129,13 @@ export class RedisRevocationLog implements RevocationLog, Closable {
   readonly client: RedisClient;
   readonly #clock: Clock;
   readonly #capacity: number;
-  readonly #keys: { readonly sequence: string; readonly stream: string; readonly live: string };
+  readonly #keys: {
+    readonly sequence: string;
+    readonly stream: string;
+    readonly live: string;
+    readonly epoch: string;
+  };
+  readonly #name: string;
   readonly #deadlineMs: number;
   readonly #commandTimeoutMs: number;
   readonly #maxBlockMs: number;
@@ -147,7 +170,9 @@ export class RedisRevocationLog implements RevocationLog, Closable {
       sequence: `{${name}}:seq`,
       stream: `{${name}}:stream`,
       live: `{${name}}:live`,
+      epoch: `{${name}}:epoch`,
     };
+    this.#name = name;
     this.#commandTimeoutMs = settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#deadlineMs = storeDeadlineMs(this.#commandTimeoutMs);
     this.#maxBlockMs = settings.maxBlockMs ?? DEFAULT_MAX_BLOCK_MS;
@@ -158,58 +183,115 @@ export class RedisRevocationLog implements RevocationLog, Closable {
     this.#onConnectionError = settings.onConnectionError ?? (() => {});
     this.#scripts = {
       revocationLogAppend: bindScript(client, 'revocationLogAppend'),
-      revocationLogSnapshot: bindScript(client, 'revocationLogSnapshot'),
       revocationLogRead: bindScript(client, 'revocationLogRead'),
     };
   }
 
-  async append(revocation: Revocation): Promise<bigint> {
+  async append(revocation: Revocation, limits?: AppendLimits): Promise<bigint> {
     if (!Number.isFinite(revocation.notBefore) || !Number.isFinite(revocation.expiresAt)) {
       throw invalidArgument('revocation', 'notBefore and expiresAt must be epoch milliseconds');
     }
-    const { sequence, stream, live } = this.#keys;
+    const { sequence, stream, live, epoch } = this.#keys;
     const reply = await withDeadline(this.#deadlineMs, () =>
       this.#scripts.revocationLogAppend(
         sequence,
         stream,
         live,
+        epoch,
+        `{${this.#name}}:live:${revocation.tenantId}`,
         encode(revocation),
         revocation.expiresAt,
         this.#clock.now(),
         this.#capacity,
+        randomUUID(),
+        limits === undefined ? '' : limits.maxLivePerTenant,
       ),
     );
-    return BigInt(parseReply(sequenceText, reply, 'append'));
+    const parsed = parseReply(appendReply, reply, 'append');
+    if (parsed[0] === 'limit') {
+      throw revocationLimitReached(revocation.tenantId, limits?.maxLivePerTenant ?? 0);
+    }
+    return BigInt(parsed[1]);
   }
 
+  /**
+   * Reads the live set in batches (ZSCAN), so no single command or reply grows with the set:
+   * one read of 100,000 entries is most of a command timeout, and a snapshot that times out
+   * would lock every new subscriber out. Consistent all the same: the position is read first,
+   * and the snapshot holds exactly the live entries up to its sequence number. ZSCAN returns
+   * every member present for the whole scan; members added meanwhile are left out by their
+   * sequence number (they follow as events), members removed meanwhile had expired. A log
+   * that lost its data during the scan (another epoch, a lower sequence) fails the snapshot
+   * with UNAVAILABLE; the subscriber retries.
+   */
   async snapshot(): Promise<RevocationSnapshot> {
-    const reply = await withDeadline(this.#deadlineMs, () =>
-      this.#scripts.revocationLogSnapshot(this.#keys.sequence, this.#keys.live, this.#clock.now()),
-    );
-    const [sequence, members] = parseReply(snapshotReply, reply, 'snapshot');
+    const before = await this.position();
+    const found = new Map<string, SequencedRevocation>();
+    let cursor = '0';
+    do {
+      const reply = await withDeadline(this.#deadlineMs, () =>
+        this.client.zscan(this.#keys.live, cursor, 'COUNT', SNAPSHOT_BATCH),
+      );
+      const [next, flat] = parseReply(zscanReply, reply, 'zscan');
+      for (let i = 0; i < flat.length; i += 2) {
+        const member = flat[i];
+        if (member !== undefined && !found.has(member)) found.set(member, decodeLiveMember(member));
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    const after = await this.position();
+    if (after.epoch !== before.epoch || after.sequence < before.sequence) {
+      throw new TesseraError('UNAVAILABLE', 'the revocation log was reset during a snapshot');
+    }
+    const now = this.#clock.now();
     // The set orders by expiry; hand them out in log order, as they were appended.
-    const entries = members.map(decodeLiveMember).sort(bySequence);
-    return { sequence: BigInt(sequence), revocations: entries.map((entry) => entry.revocation) };
+    const entries = [...found.values()]
+      .filter((entry) => entry.sequence <= before.sequence && entry.revocation.expiresAt > now)
+      .sort(bySequence);
+    return {
+      epoch: before.epoch,
+      sequence: before.sequence,
+      revocations: entries.map((entry) => entry.revocation),
+    };
   }
 
   async readAfter(
     afterSequence: bigint,
     limit: number,
+    epoch?: string,
   ): Promise<SequencedRevocation[] | undefined> {
     // XRANGE COUNT 0 reads nothing, which would look like trimming: ask for at least one.
     const count = Math.min(Math.max(Math.floor(limit), 1), MAX_READ) || 1;
+    const { latest, epoch: current, raw } = await this.#read(afterSequence + 1n, count);
+    // Another epoch, or a cursor past the end: the log lost entries the reader has seen.
+    if ((epoch !== undefined && epoch !== current) || afterSequence > latest) return undefined;
+    if (afterSequence === latest) return [];
+    const entries = contiguous(afterSequence, raw.map(decodeStreamEntry));
+    return entries?.slice(0, Math.max(0, limit));
+  }
+
+  async position(): Promise<LogPosition> {
+    const { latest, epoch } = await this.#read(0n, 1);
+    return { epoch, sequence: latest };
+  }
+
+  async #read(
+    from: bigint,
+    count: number,
+  ): Promise<{ latest: bigint; epoch: string; raw: z.infer<typeof streamEntry>[] }> {
     const reply = await withDeadline(this.#deadlineMs, () =>
       this.#scripts.revocationLogRead(
         this.#keys.sequence,
         this.#keys.stream,
-        streamId(afterSequence + 1n),
+        this.#keys.epoch,
+        // Stream ids start at 1-0; a read for the position asks for as little as it can.
+        from === 0n ? '+' : streamId(from),
         count,
+        randomUUID(),
       ),
     );
-    const [latest, raw] = parseReply(readReply, reply, 'read');
-    if (afterSequence >= BigInt(latest)) return [];
-    const entries = contiguous(afterSequence, raw.map(decodeStreamEntry));
-    return entries?.slice(0, Math.max(0, limit));
+    const [latest, epoch, raw] = parseReply(readReply, reply, 'read');
+    return { latest: BigInt(latest), epoch, raw };
   }
 
   /**
@@ -221,13 +303,14 @@ export class RedisRevocationLog implements RevocationLog, Closable {
     afterSequence: bigint,
     blockMs: number,
     signal: AbortSignal,
+    epoch?: string,
   ): Promise<SequencedRevocation[] | undefined> {
     // Plain listeners rather than AbortSignal.any: a composite made on every call would stay
     // tied to the long-lived signals; listeners are removed as soon as the wait ends.
     const stop = [signal, this.#closing.signal];
     if (stop.some((source) => source.aborted)) return [];
     // XREAD BLOCK 0 would wait forever: a wait of nothing is a plain read.
-    if (!(blockMs >= 1)) return this.readAfter(afterSequence, WAIT_BATCH);
+    if (!(blockMs >= 1)) return this.readAfter(afterSequence, WAIT_BATCH, epoch);
     const block = Math.min(Math.ceil(blockMs), this.#maxBlockMs);
     const connection = this.#idle.pop() ?? this.#connect();
     // Only a connection whose read completed is known to hold no pending command.
@@ -250,9 +333,13 @@ export class RedisRevocationLog implements RevocationLog, Closable {
       reusable = true;
       const streams = parseReply(xreadReply, reply, 'xread');
       const raw = streams?.[0]?.[1];
-      // Nothing arrived: one atomic read tells an idle log from one trimmed past us (and
-      // catches an entry appended just as the wait ended).
-      if (raw === undefined || raw.length === 0) return this.readAfter(afterSequence, WAIT_BATCH);
+      // Nothing arrived: one atomic read tells an idle log from one trimmed past us or one
+      // that lost its data (and catches an entry appended just as the wait ended). Entries
+      // that did arrive may belong to a new epoch: a reader that names its epoch re-reads
+      // them in one atomic step with the epoch.
+      if (raw === undefined || raw.length === 0 || epoch !== undefined) {
+        return this.readAfter(afterSequence, WAIT_BATCH, epoch);
+      }
       return contiguous(afterSequence, raw.map(decodeStreamEntry));
     } finally {
       this.#release(connection, reusable);

@@ -13,15 +13,11 @@ const read = (url: URL): string => readFileSync(url, 'utf8');
 /** The scripts by command name (prefixed: the names become methods of the ioredis client). */
 export const REVOCATION_LOG_SCRIPTS = Object.freeze({
   revocationLogAppend: {
-    numberOfKeys: 3,
+    numberOfKeys: 5,
     lua: read(new URL('./lua/revocation-append.lua', import.meta.url)),
   },
-  revocationLogSnapshot: {
-    numberOfKeys: 2,
-    lua: read(new URL('./lua/revocation-snapshot.lua', import.meta.url)),
-  },
   revocationLogRead: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: read(new URL('./lua/revocation-read.lua', import.meta.url)),
   },
 }) satisfies Readonly<Record<string, ScriptDefinition>>;

@@ -179,6 +179,8 @@ export enum ErrorReason {
    * allows; revoke one, or start a new session.
    */
   ERROR_REASON_SESSION_FORK_LIMIT = "ERROR_REASON_SESSION_FORK_LIMIT",
+  /** ERROR_REASON_REVOCATION_LIMIT_REACHED - The tenant holds as many live revocations as its realm allows; nothing was published. */
+  ERROR_REASON_REVOCATION_LIMIT_REACHED = "ERROR_REASON_REVOCATION_LIMIT_REACHED",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -247,6 +249,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 20:
     case "ERROR_REASON_SESSION_FORK_LIMIT":
       return ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT;
+    case 21:
+    case "ERROR_REASON_REVOCATION_LIMIT_REACHED":
+      return ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -298,6 +303,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_REFRESH_TOKEN_NOT_FOUND";
     case ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT:
       return "ERROR_REASON_SESSION_FORK_LIMIT";
+    case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
+      return "ERROR_REASON_REVOCATION_LIMIT_REACHED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -348,6 +355,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 19;
     case ErrorReason.ERROR_REASON_SESSION_FORK_LIMIT:
       return 20;
+    case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
+      return 21;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;

@@ -164,7 +164,9 @@ export interface RevokeResponse {
 /**
  * A revocation as validators apply it: access tokens matching every set field with `iat`
  * before `not_before` are revoked, until `expires_at` (after which all such tokens have
- * expired anyway and the entry is dropped).
+ * expired anyway and the entry is dropped). A session entry's `not_before` is its
+ * `expires_at`, so it covers every token of the session whatever its `iat`; a user or
+ * application entry's is the revoke time plus the tenant's clock-skew margin.
  */
 export interface Revocation {
   tenantId: string;
@@ -181,12 +183,33 @@ export interface Revocation {
 export interface WatchRevocationsRequest {
   /** Resume after this sequence number; 0 asks for a snapshot first. */
   afterSequence: bigint;
+  /**
+   * The log epoch `after_sequence` belongs to (from the last snapshot end or heartbeat). When
+   * it differs from the log's, the log has lost data since: the subscriber gets a snapshot.
+   */
+  epoch: string;
 }
 
+/**
+ * One page of a snapshot: a snapshot is sent as one or more pages, each at most 64 KiB,
+ * then a SnapshotEnd. A subscriber applies the pages together, only once the end arrives.
+ */
 export interface RevocationSnapshot {
   /** The sequence number the snapshot is current to. */
   sequence: bigint;
   revocations: Revocation[];
+  /** The log epoch the snapshot belongs to. */
+  epoch: string;
+  /** The page's index within its snapshot, from 0. */
+  page: number;
+}
+
+/** Ends a snapshot: the pages before it are complete and may be applied. */
+export interface SnapshotEnd {
+  sequence: bigint;
+  epoch: string;
+  /** How many pages the snapshot had (a subscriber that saw fewer must resubscribe). */
+  pages: number;
 }
 
 export interface RevocationEvent {
@@ -195,16 +218,23 @@ export interface RevocationEvent {
 }
 
 export interface Heartbeat {
-  /** The latest sequence number, so a subscriber can detect a gap while idle. */
+  /**
+   * The latest sequence number, so a subscriber can detect a gap while idle (or that it is
+   * ahead of the log, which then lost entries).
+   */
   sequence: bigint;
   instant: bigint;
+  /** The log epoch; a subscriber holding another epoch resubscribes for a snapshot. */
+  epoch: string;
 }
 
 export interface WatchRevocationsResponse {
-  kind: { $case: "snapshot"; value: RevocationSnapshot } | { $case: "event"; value: RevocationEvent } | {
-    $case: "heartbeat";
-    value: Heartbeat;
-  } | undefined;
+  kind:
+    | { $case: "snapshot"; value: RevocationSnapshot }
+    | { $case: "event"; value: RevocationEvent }
+    | { $case: "heartbeat"; value: Heartbeat }
+    | { $case: "snapshotEnd"; value: SnapshotEnd }
+    | undefined;
 }
 
 /** A directory user, with the FusionAuth fields the JWT flows read and return. */
@@ -2164,7 +2194,7 @@ export const Revocation: MessageFns<Revocation> = {
 };
 
 function createBaseWatchRevocationsRequest(): WatchRevocationsRequest {
-  return { afterSequence: 0n };
+  return { afterSequence: 0n, epoch: "" };
 }
 
 export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
@@ -2174,6 +2204,9 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
         throw new globalThis.Error("value provided for field message.afterSequence of type uint64 too large");
       }
       writer.uint32(8).uint64(message.afterSequence);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(18).string(message.epoch);
     }
     return writer;
   },
@@ -2199,6 +2232,14 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
             message.afterSequence = reader.uint64() as bigint;
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2218,6 +2259,7 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
         : isSet(object.after_sequence)
         ? BigInt(object.after_sequence)
         : 0n,
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -2225,6 +2267,9 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
     const obj: any = {};
     if (message.afterSequence !== 0n) {
       obj.afterSequence = message.afterSequence.toString();
+    }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
     }
     return obj;
   },
@@ -2237,12 +2282,13 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
     message.afterSequence = (object.afterSequence !== undefined && object.afterSequence !== null)
       ? BigInt(object.afterSequence)
       : 0n;
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
 
 function createBaseRevocationSnapshot(): RevocationSnapshot {
-  return { sequence: 0n, revocations: [] };
+  return { sequence: 0n, revocations: [], epoch: "", page: 0 };
 }
 
 export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
@@ -2255,6 +2301,12 @@ export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
     }
     for (const v of message.revocations) {
       Revocation.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.epoch !== "") {
+      writer.uint32(26).string(message.epoch);
+    }
+    if (message.page !== 0) {
+      writer.uint32(32).uint32(message.page);
     }
     return writer;
   },
@@ -2288,6 +2340,22 @@ export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
             message.revocations.push(Revocation.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.page = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2306,6 +2374,8 @@ export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
       revocations: globalThis.Array.isArray(object?.revocations)
         ? object.revocations.map((e: any) => Revocation.fromJSON(e))
         : [],
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
+      page: isSet(object.page) ? globalThis.Number(object.page) : 0,
     };
   },
 
@@ -2317,6 +2387,12 @@ export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
     if (message.revocations?.length) {
       obj.revocations = message.revocations.map((e) => Revocation.toJSON(e));
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
+    if (message.page !== 0) {
+      obj.page = Math.round(message.page);
+    }
     return obj;
   },
 
@@ -2327,6 +2403,112 @@ export const RevocationSnapshot: MessageFns<RevocationSnapshot> = {
     const message = createBaseRevocationSnapshot();
     message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
     message.revocations = object.revocations?.map((e) => Revocation.fromPartial(e)) || [];
+    message.epoch = object.epoch ?? "";
+    message.page = object.page ?? 0;
+    return message;
+  },
+};
+
+function createBaseSnapshotEnd(): SnapshotEnd {
+  return { sequence: 0n, epoch: "", pages: 0 };
+}
+
+export const SnapshotEnd: MessageFns<SnapshotEnd> = {
+  encode(message: SnapshotEnd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== 0n) {
+      if (BigInt.asUintN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.sequence);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(18).string(message.epoch);
+    }
+    if (message.pages !== 0) {
+      writer.uint32(24).uint32(message.pages);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnapshotEnd {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnapshotEnd();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pages = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SnapshotEnd {
+    return {
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
+      pages: isSet(object.pages) ? globalThis.Number(object.pages) : 0,
+    };
+  },
+
+  toJSON(message: SnapshotEnd): unknown {
+    const obj: any = {};
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
+    if (message.pages !== 0) {
+      obj.pages = Math.round(message.pages);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SnapshotEnd>, I>>(base?: I): SnapshotEnd {
+    return SnapshotEnd.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SnapshotEnd>, I>>(object: I): SnapshotEnd {
+    const message = createBaseSnapshotEnd();
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.epoch = object.epoch ?? "";
+    message.pages = object.pages ?? 0;
     return message;
   },
 };
@@ -2422,7 +2604,7 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return { sequence: 0n, instant: 0n };
+  return { sequence: 0n, instant: 0n, epoch: "" };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
@@ -2438,6 +2620,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
         throw new globalThis.Error("value provided for field message.instant of type int64 too large");
       }
       writer.uint32(16).int64(message.instant);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(26).string(message.epoch);
     }
     return writer;
   },
@@ -2471,6 +2656,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
             message.instant = reader.int64() as bigint;
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2487,6 +2680,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     return {
       sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
       instant: isSet(object.instant) ? BigInt(object.instant) : 0n,
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -2498,6 +2692,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.instant !== 0n) {
       obj.instant = message.instant.toString();
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
     return obj;
   },
 
@@ -2508,6 +2705,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     const message = createBaseHeartbeat();
     message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
     message.instant = (object.instant !== undefined && object.instant !== null) ? BigInt(object.instant) : 0n;
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
@@ -2527,6 +2725,9 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
         break;
       case "heartbeat":
         Heartbeat.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+      case "snapshotEnd":
+        SnapshotEnd.encode(message.kind.value, writer.uint32(34).fork()).join();
         break;
     }
     return writer;
@@ -2569,6 +2770,14 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
             message.kind = { $case: "heartbeat", value: Heartbeat.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "snapshotEnd", value: SnapshotEnd.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2589,6 +2798,10 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
         ? { $case: "event", value: RevocationEvent.fromJSON(object.event) }
         : isSet(object.heartbeat)
         ? { $case: "heartbeat", value: Heartbeat.fromJSON(object.heartbeat) }
+        : isSet(object.snapshotEnd)
+        ? { $case: "snapshotEnd", value: SnapshotEnd.fromJSON(object.snapshotEnd) }
+        : isSet(object.snapshot_end)
+        ? { $case: "snapshotEnd", value: SnapshotEnd.fromJSON(object.snapshot_end) }
         : undefined,
     };
   },
@@ -2601,6 +2814,8 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
       obj.event = RevocationEvent.toJSON(message.kind.value);
     } else if (message.kind?.$case === "heartbeat") {
       obj.heartbeat = Heartbeat.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "snapshotEnd") {
+      obj.snapshotEnd = SnapshotEnd.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -2626,6 +2841,12 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
       case "heartbeat": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "heartbeat", value: Heartbeat.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "snapshotEnd": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "snapshotEnd", value: SnapshotEnd.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -3923,7 +4144,8 @@ export const SessionServiceService = {
   },
   /**
    * Revocation events: a snapshot of the live revocations first (or whenever the subscriber
-   * is too far behind), then each event with a gap-free sequence number, and heartbeats.
+   * is too far behind, ahead of the log, or on another log epoch) as pages ended by a
+   * SnapshotEnd, then each event with a gap-free sequence number, and heartbeats.
    */
   watchRevocations: {
     path: "/tessera.session.v1.SessionService/WatchRevocations" as const,
@@ -3997,7 +4219,8 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   revoke: handleUnaryCall<RevokeRequest, RevokeResponse>;
   /**
    * Revocation events: a snapshot of the live revocations first (or whenever the subscriber
-   * is too far behind), then each event with a gap-free sequence number, and heartbeats.
+   * is too far behind, ahead of the log, or on another log epoch) as pages ended by a
+   * SnapshotEnd, then each event with a gap-free sequence number, and heartbeats.
    */
   watchRevocations: handleServerStreamingCall<WatchRevocationsRequest, WatchRevocationsResponse>;
   /** Directory: create or replace a user. */
@@ -4102,7 +4325,8 @@ export interface SessionServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Revocation events: a snapshot of the live revocations first (or whenever the subscriber
-   * is too far behind), then each event with a gap-free sequence number, and heartbeats.
+   * is too far behind, ahead of the log, or on another log epoch) as pages ended by a
+   * SnapshotEnd, then each event with a gap-free sequence number, and heartbeats.
    */
   watchRevocations(
     request: WatchRevocationsRequest,
