@@ -153,6 +153,13 @@ describe('security finding 2 — validators are not ready before their first sna
         (failure: unknown) => readErrorDetails(failure),
       );
       expect(error).toMatchObject({ code: status.UNAVAILABLE, reason: 'UNAVAILABLE' });
+      // Key publication rests on no revocation: validators elsewhere need it to get ready.
+      const jwks = await unaryCall(
+        client.getJwks.bind(client),
+        { tenantId: '' },
+        { deadlineMs: 5000 },
+      );
+      expect(JSON.parse(jwks.jwksJson).keys.length).toBeGreaterThan(0);
     } finally {
       client.close();
       await issuer.stop({ graceMs: 0 });
