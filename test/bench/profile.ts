@@ -62,7 +62,7 @@ interface Profiled {
   readonly measured: Measured;
 }
 
-/** Where the hot path is: the figures DESIGN §9 compares are taken at 64 in flight. */
+/** Where the hot path is: the figures the README's Performance section compares are taken at 64 in flight. */
 const IN_FLIGHT = 64;
 /**
  * Sampling interval (µs): finer than V8's 1 ms default so that functions of a few µs per

@@ -24,11 +24,11 @@ import { startIssuerSessions } from './refresh-chains.js';
 import { formatMicros, formatRate, formatRatio, NONE, renderTable } from './report.js';
 import type { BenchStack } from './stack.js';
 
-/** DESIGN §9: repeat-token validation reaches at least 80% of the HTTP echo. */
+/** README, Performance: repeat-token validation reaches at least 80% of the HTTP echo. */
 export const REPEAT_TARGET = 0.8;
-/** DESIGN §9: first-seen validation reaches 70% of 1 / (echo cost + raw verify cost). */
+/** README, Performance: first-seen validation reaches 70% of 1 / (echo cost + raw verify cost). */
 export const FIRST_SEEN_TARGET = 0.7;
-/** DESIGN §9: refreshes per second through the whole chain, on the machine it was set on. */
+/** README, Performance: refreshes per second through the whole chain, on the machine it was set on. */
 export const REFRESH_TARGET = 3_000;
 
 /**
@@ -432,7 +432,7 @@ export function printRest(
     ),
   );
   console.log(
-    `\ntarget: DESIGN §9, ≥ ${formatRate(REFRESH_TARGET)} refreshes/s through gateway → issuer → session → Redis\n` +
+    `\ntarget (README, Performance): ≥ ${formatRate(REFRESH_TARGET)} refreshes/s through gateway → issuer → session → Redis\n` +
       'on the machine it was set on, with the load generator on it too; judged at the highest\n' +
       'connection count (one connection measures latency, not capacity). Each connection owns a\n' +
       'OneTimeUse chain started with StartSession and presents only its latest refresh token.\n' +

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance targets of DESIGN §9, each figure beside a limit measured
+ * `npm run bench`: the performance targets of the README's Performance section, each figure beside a limit measured
  * in the same run on the same machine, so the ratios hold on a noisy two-core box.
  *
  * 1. raw sign and verify (jose, node:crypto) and tessera's own signer and verifier;
@@ -12,7 +12,7 @@
  * 5. Refresh through issuer → session → Redis over gRPC;
  * 6. the REST hop (rest.ts): a fastify HTTP echo, then vend, validate (repeat and first-seen
  *    tokens) and refresh through the built gateway, with autocannon as the load generator,
- *    the full refresh chain against DESIGN's absolute target;
+ *    the full refresh chain against the README's absolute target;
  * 7. RSS of every process after the run.
  *
  * BENCH_SECONDS (default 2) sets how long each figure is measured, after a warm-up of a
@@ -38,7 +38,7 @@ import { startStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const IN_FLIGHT = [1, 64] as const;
-/** DESIGN §9: Vend, first-seen Validate and Rotate reach at least 70% of their limit. */
+/** README, Performance: Vend, first-seen Validate and Rotate reach at least 70% of their limit. */
 const TARGET = 0.7;
 const DEADLINE_MS = 10_000;
 /** Distinct tokens Validate cycles through, so no token is a hot repeat. */
@@ -453,7 +453,7 @@ function printRefresh(rounds: readonly Round[], sign: CryptoResult): void {
     ),
   );
   console.log(
-    `\nThe chain without its REST hop; DESIGN §9's target (≥ ${formatRate(REFRESH_TARGET)} refreshes/s) is for the\n` +
+    `\nThe chain without its REST hop; the README's target (≥ ${formatRate(REFRESH_TARGET)} refreshes/s) is for the\n` +
       'whole chain, gateway → issuer → session → Redis, and is judged in the REST table below.\n' +
       'ceiling = 1 / (2 × gRPC echo cost + Lua rotate cost + ES256 sign cost), for orientation.\n' +
       'Each Refresh rotates the virtual client’s own OneTimeUse token and signs an access token.\n',

@@ -1,6 +1,6 @@
 /**
  * Service-to-service authentication: every tessera service checks the API key of each call
- * itself against the realm (DESIGN §6), with FusionAuth's endpoint-permission vocabulary.
+ * itself against the realm (README, Security model), with FusionAuth's endpoint-permission vocabulary.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import { type ApiKey, hashApiKey, type Realm } from '@tessera/config';

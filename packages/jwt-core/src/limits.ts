@@ -1,5 +1,5 @@
 /**
- * Input bounds shared by key loading and token verification (DESIGN §6, bounded inputs).
+ * Input bounds shared by key loading and token verification (README, Security model: bounded input).
  */
 
 /** The longest kid accepted anywhere, in characters; longer ones are hostile or broken. */

@@ -1,5 +1,5 @@
 /**
- * The one verification profile (DESIGN §6): the issuer's Validate RPC, the gateway and the
+ * The one verification profile (README, Token rules): the issuer's Validate RPC, the gateway and the
  * sidecar all verify through this class, so a token is judged the same everywhere. Cheap
  * structural checks run before any crypto; jose then checks the signature and the claims.
  */

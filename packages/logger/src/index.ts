@@ -1,7 +1,7 @@
 /**
  * The one logger of every tessera service: pino, JSON lines, ISO timestamps, and secrets
  * redacted by path so that no token, key, API key, Authorization header or cookie reaches a
- * log (DESIGN §6). Log with structured fields from trusted values; when a token must be
+ * log (README, Token rules). Log with structured fields from trusted values; when a token must be
  * identified, log `redactToken(token)`.
  */
 export type { DestinationStream, Logger } from 'pino';

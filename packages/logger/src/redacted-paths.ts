@@ -1,5 +1,5 @@
 /**
- * Every place a secret may sit in a log object (DESIGN §6: keys, refresh tokens, API keys,
+ * Every place a secret may sit in a log object (README, Token rules: keys, refresh tokens, API keys,
  * Authorization headers and cookies never reach a log). Paths use pino's redaction syntax;
  * a field name is covered at the top level and one and two levels deep, because a secret is
  * as often logged inside `{ session: { refreshToken } }` as beside the message.

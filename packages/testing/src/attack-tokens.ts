@@ -1,5 +1,5 @@
 /**
- * Hostile tokens for the one verification profile (DESIGN §6). Each case is "valid except for
+ * Hostile tokens for the one verification profile (README, Token rules). Each case is "valid except for
  * one thing", signed with the tenant's real key wherever a signature matters, so the rule
  * under test is the only one that can refuse it. The same cases run against a TokenVerifier
  * in-process and against the issuer's Validate RPC, so both are held to the same list.

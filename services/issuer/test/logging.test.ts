@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIssuerApp, type IssuerApp } from '../src/app.js';
 
-// DESIGN §6: no API key, token, bearer token or private key reaches a log, even at trace.
+// README, Token rules: no API key, token, bearer token or private key reaches a log, even at trace.
 
 const REFUSED = 'configuration reload refused; keeping the previous realm and keys';
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;

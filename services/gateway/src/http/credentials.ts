@@ -11,7 +11,7 @@ export interface FusionAuthCredentials {
 const MAX_CREDENTIAL_LENGTH = 16 * 1024;
 
 /**
- * Reads FusionAuth's credential shapes (COMPAT.md): the raw key in `Authorization`,
+ * Reads FusionAuth's credential shapes (README, REST gateway): the raw key in `Authorization`,
  * `Basic base64(apikey:KEY)`, `Bearer <jwt>`, or the `access_token` cookie. When both a key
  * and a cookie are present, the key wins (the JWT is then ignored).
  */

@@ -28,7 +28,7 @@ import type { RedisInspector } from './redis-inspector.js';
 /**
  * The contract of `RefreshTokenStore` (session-store.ts), as one suite every implementation
  * runs: the memory store, Redis standalone and a real Redis Cluster. Each invariant of
- * DESIGN §5 has its own test named after it. Tests share one store and one manual clock and
+ * services/session/README.md has its own test named after it. Tests share one store and one manual clock and
  * keep apart by using fresh tenant, user and application ids.
  */
 

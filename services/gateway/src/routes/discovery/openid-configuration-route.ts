@@ -5,7 +5,7 @@ import { ApiError } from '../../http/api-errors.js';
 import { keySetProblem } from './backend-failure.js';
 import { configuredDiscoveryBase } from './discovery-base.js';
 
-// The access-token claims tessera issues (COMPAT.md), advertised as FusionAuth does.
+// The access-token claims tessera issues (README, Token rules), advertised as FusionAuth does.
 const CLAIMS_SUPPORTED = [
   'applicationId',
   'aud',

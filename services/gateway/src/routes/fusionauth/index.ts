@@ -10,7 +10,7 @@ import { registerValidateRoute } from './validate.js';
 import { registerVendRoute } from './vend.js';
 
 /**
- * FusionAuth's JWT API (`api-docs/fusionauth-jwt-api.txt`): issue, reconcile, public keys,
+ * FusionAuth's JWT API (README, REST gateway): issue, reconcile, public keys,
  * refresh, retrieve and revoke refresh tokens, validate and vend. FusionAuth's own clients
  * work against these routes unchanged.
  */

@@ -2,7 +2,7 @@ import type { FastifySchema } from 'fastify';
 import { REQUEST_MEDIA_TYPES, RESPONSE_MEDIA_TYPES } from './media-types.js';
 
 /**
- * The JSON schemas of Neostore's tokens/generate, as its OpenAPI document (api-docs) writes
+ * The JSON schemas of Neostore's tokens/generate, as its OpenAPI document writes
  * them: they validate the request and form the gateway's own OpenAPI description.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The media types Neostore's tokens/generate reads and writes (api-docs): JSON bodies as
+ * The media types Neostore's tokens/generate reads and writes (its OpenAPI document): JSON bodies as
  * `application/json`, `text/json` or `application/*+json`; the token array answered as
  * `application/json`, `text/json` or `text/plain`.
  */
