@@ -54,7 +54,7 @@ describe.each(keySets)('attack tokens against a TokenVerifier (%s)', (_label, ke
 });
 
 describe('the attack suite', () => {
-  it('has unique names and covers the rules of the README's Token rules', () => {
+  it("has unique names and covers every rule of the README's Token rules", () => {
     const names = cases.map((attack) => attack.name);
     expect(new Set(names).size).toBe(names.length);
     for (const expected of [
