@@ -4,6 +4,8 @@
  * secrets. Parsed and validated once at start with zod; every error names the file and the
  * key path.
  */
+
+export { apiKeyWarnings, weakPasswordOf } from './api-key-warnings.js';
 export { ConfigError, describeIssues, formatPath } from './config-error.js';
 export { type DevRealm, ensureDevRealm } from './dev-realm.js';
 export { listenAddress, logLevel, parseEnv, splitListenAddress } from './env.js';
@@ -29,4 +31,5 @@ export {
   type TenantConfig,
 } from './realm-schema.js';
 export { RealmSource, type ReloadLog } from './realm-source.js';
+export { realmWarnings } from './realm-warnings.js';
 export { type EffectiveJwtSettings, effectiveJwtSettings } from './settings.js';

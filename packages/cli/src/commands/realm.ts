@@ -1,11 +1,5 @@
-import {
-  generateApiKey,
-  hashApiKey,
-  identityProviderWarnings,
-  loadRealmWithKeys,
-} from '@tessera/config';
+import { generateApiKey, hashApiKey, loadRealmWithKeys, realmWarnings } from '@tessera/config';
 import type { Command } from 'commander';
-import { apiKeyWarnings } from './api-key-warnings.js';
 
 /** `tessera realm check` and `tessera apikey …`: operator checks before a deploy. */
 export function registerRealmCommands(program: Command, out: (line: string) => void): void {
@@ -29,8 +23,7 @@ export function registerRealmCommands(program: Command, out: (line: string) => v
         `  keys (${realm.keysFile}): ${keyring.keys.map((k) => `${k.kid} ${k.alg} ${k.state}`).join(', ')}`,
       );
       // Warnings leave the exit status at 0: the realm is valid, only weaker than it could be.
-      for (const warning of [...identityProviderWarnings(doc), ...apiKeyWarnings(realm)])
-        out(`  warning: ${warning}`);
+      for (const warning of realmWarnings(realm)) out(`  warning: ${warning}`);
     });
 
   const apikey = program.command('apikey').description('API key tools');

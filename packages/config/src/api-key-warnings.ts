@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApiKey, Realm } from '@tessera/config';
+import type { ApiKey, Realm } from './realm.js';
 
 /**
  * Passwords at the top of every leaked-password list. A keyHash that is the SHA-256 of one of
