@@ -377,7 +377,9 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
               userId,
               policy: refreshPolicyOf(settings.refreshToken),
               device: source.device,
-              scopes: source.scopes,
+              // Scopes were granted to the source application's session; the token issued
+              // here carries none, and neither may the fork's refreshed tokens.
+              scopes: [],
               dataJson: source.dataJson,
               sessionClaimsJson: JSON.stringify({
                 ...parseObject(source.sessionClaimsJson),
