@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { issuerV1 } from '@tessera/contracts';
+import { readErrorDetails } from '@tessera/grpc-runtime';
 import { randomApiKey } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimsOf, type Stack, startStack } from '../support/stack.js';
@@ -57,37 +58,39 @@ describe('review: StartSession scopes are caller claims that grant Generate', ()
 
     // The attack: ask StartSession for the Generate scope, for a user nobody knows, then use
     // the session token as the Bearer of Generate to mint any subject with any roles.
-    let token: string | undefined;
-    try {
-      ({ token } = await startSession([GENERATE_SCOPE]));
-    } catch {
-      // Refusing the scope is one acceptable fix.
-      return;
-    }
-    expect(claimsOf(token).scope).toBe(GENERATE_SCOPE);
-    const generated = await s
-      .call<issuerV1.GenerateRequest, issuerV1.GenerateResponse>(
-        s.issuerClient,
-        'generate',
-        {
-          tenantId: s.realm.tenantA,
-          claimSets: [
-            {
-              claims: [
-                { type: 'sub', value: 'victim', valueType: '' },
-                { type: 'roles', value: 'admin', valueType: '' },
-              ],
-            },
-          ],
-          validityDuration: '',
-        },
-        `Bearer ${token}`,
-      )
-      .then(
-        (response) => response.tokens,
-        () => undefined,
+    const attack = await startSession([GENERATE_SCOPE]).then(
+      ({ token }) => token,
+      (error: unknown) => readErrorDetails(error),
+    );
+    if (typeof attack === 'string') {
+      // What happened before: the session token holds the scope and Generate accepts it.
+      expect(claimsOf(attack).scope).toBe(GENERATE_SCOPE);
+      const generated = await s
+        .call<issuerV1.GenerateRequest, issuerV1.GenerateResponse>(
+          s.issuerClient,
+          'generate',
+          {
+            tenantId: s.realm.tenantA,
+            claimSets: [
+              {
+                claims: [
+                  { type: 'sub', value: 'victim', valueType: '' },
+                  { type: 'roles', value: 'admin', valueType: '' },
+                ],
+              },
+            ],
+            validityDuration: '',
+          },
+          `Bearer ${attack}`,
+        )
+        .then(({ tokens }) => tokens);
+      expect.fail(
+        `StartSession granted the Generate scope; Generate then minted ${generated.length} token(s)`,
       );
-    // A session token whose scope the caller chose must not be a Generate credential.
-    expect(generated).toBeUndefined();
+    }
+    expect(attack).toMatchObject({ reason: 'PERMISSION_DENIED', field: 'scopes' });
+    // Other scopes stay the login server's to grant.
+    const { token } = await startSession(['offline_access']);
+    expect(claimsOf(token).scope).toBe('offline_access');
   });
 });
