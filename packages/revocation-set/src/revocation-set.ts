@@ -31,13 +31,34 @@ export class RevocationSet {
     return this.#size;
   }
 
-  /** Replaces everything with a snapshot. */
+  /**
+   * Applies a snapshot: its entries, plus the entries already held that it lacks. A snapshot
+   * never revokes less: after the log lost data (FLUSHALL, a restart without persistence) it
+   * no longer holds revocations this set applied, yet the tokens they cover are still out
+   * there. Entries leave only by expiring ({@link prune}).
+   */
   replace(revocations: readonly LiveRevocation[], sequence: bigint): void {
+    const held = [this.#bySession, this.#byUser, this.#byApplication].flatMap((map) =>
+      [...map.values()].flat(),
+    );
     this.#bySession = new Map();
     this.#byUser = new Map();
     this.#byApplication = new Map();
     this.#size = 0;
-    for (const revocation of revocations) this.#index(revocation);
+    const seen = new Set<string>();
+    for (const revocation of [...revocations, ...held]) {
+      const key = [
+        revocation.tenantId,
+        revocation.sessionId,
+        revocation.userId,
+        revocation.applicationId,
+        revocation.notBefore,
+        revocation.expiresAt,
+      ].join('\u0000');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.#index(revocation);
+    }
     this.sequence = sequence;
   }
 

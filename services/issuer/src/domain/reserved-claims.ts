@@ -14,6 +14,19 @@ export const PRIVILEGED_CLAIMS: readonly string[] = Object.freeze([
   'applicationId',
   'authenticationType',
   'auth_time',
+  // Microsoft.Identity.Web reads scopes from `scp` and from this claim type (ClaimConstants.Scope).
+  'http://schemas.microsoft.com/identity/claims/scope',
+]);
+
+/**
+ * The names a role travels under: `roles`, and what .NET consumers also read as a role
+ * (JwtSecurityTokenHandler maps `role` to ClaimTypes.Role; a claim already named
+ * ClaimTypes.Role is a role as it is). Refused together where an API allows no roles.
+ */
+export const ROLE_CLAIMS: readonly string[] = Object.freeze([
+  'roles',
+  'role',
+  'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
 ]);
 
 /**
@@ -63,10 +76,11 @@ const POLICIES: Readonly<Record<MintingApi, ApiClaimPolicy>> = {
 
 const REGISTERED = new Set(REGISTERED_CLAIMS);
 const PRIVILEGED = new Set(PRIVILEGED_CLAIMS);
+const ROLES = new Set(ROLE_CLAIMS);
 
 /**
  * The caller's claims as `api` may sign them: INVALID_ARGUMENT on `field`, naming the claim,
- * for a privileged claim (and for `roles` where the API allows none); registered claims the
+ * for a privileged claim (and for any of the {@link ROLE_CLAIMS} where the API allows none); registered claims the
  * API does not leave to the caller are dropped, for the issuer to set. Other claims are kept.
  */
 export function screenCallerClaims(
@@ -77,7 +91,7 @@ export function screenCallerClaims(
   const policy = POLICIES[api];
   const kept: [string, unknown][] = [];
   for (const [name, value] of Object.entries(claims)) {
-    if (PRIVILEGED.has(name) || (name === 'roles' && !policy.roles)) {
+    if (PRIVILEGED.has(name) || (ROLES.has(name) && !policy.roles)) {
       throw new TesseraError(
         'INVALID_ARGUMENT',
         `the claim ${name} is set by tessera, never by the caller`,

@@ -104,7 +104,9 @@ function selectorFromProto(selector: sessionV1.RevokeRequest['selector']): Revok
 
 /**
  * Whether the revocation event of `selector` reaches the access tokens of `record` by itself
- * (id and token selectors publish one event per revoked session).
+ * (id and token selectors publish one event per revoked session). An application-wide event
+ * does not reach tokens issued from its sessions for other applications; publishing every
+ * session of an application would count against the tenant's live-entry limit.
  */
 function selectorNames(selector: RevokeSelector, record: RefreshTokenRecord): boolean {
   switch (selector.kind) {
@@ -116,7 +118,10 @@ function selectorNames(selector: RevokeSelector, record: RefreshTokenRecord): bo
     case 'application':
       return record.applicationId === selector.applicationId;
     case 'user-application':
-      return record.userId === selector.userId && record.applicationId === selector.applicationId;
+      // Tokens issued from the session for another application (IssueForApplication) carry
+      // its sid but not this application, so each session is published as well: a bounded
+      // set, one user's sessions of one application.
+      return false;
   }
 }
 

@@ -143,6 +143,12 @@ async function revocationByJwt(
   if (!verified.valid || typeof subject !== 'string' || verified.tenantId === undefined) {
     throw unauthorized('the JWT is not valid');
   }
+  // Vended, generated and application tokens carry amr ["none"]: their subject is whatever
+  // their minter wrote, so they never speak for that user (IssueForApplication refuses them too).
+  const amr = verified.claims.amr;
+  if (amr === 'none' || (Array.isArray(amr) && amr.includes('none'))) {
+    throw unauthorized('the JWT was not issued to an authenticated user');
+  }
   return {
     request: { tenantId: verified.tenantId, selector, ownerUserId: subject },
     metadata: ctx.serviceMetadata(request.id),
