@@ -2,6 +2,7 @@ import { keyAllows } from '@tessera/api-keys';
 import type { ApiKey } from '@tessera/config';
 import { TesseraError } from '@tessera/errors';
 import type { Requirement } from './requirement.js';
+import { GENERATE_SCOPE } from './service-requirements.js';
 
 /**
  * Throws PERMISSION_DENIED unless `key` meets `requirement` for the gRPC method `method`
@@ -30,4 +31,24 @@ export function authorizeApiKey(key: ApiKey, method: string, requirement: Requir
 
 function denied(message: string): TesseraError {
   return new TesseraError('PERMISSION_DENIED', message);
+}
+
+/**
+ * Throws PERMISSION_DENIED when `scopes`, to be granted to a session, hold a scope the
+ * caller's own key does not: the Generate scope makes a session's access tokens Generate
+ * bearers (any subject, any roles), so no caller may hand out more than it holds. Checked by
+ * the issuer's StartSession and by the session service's Create alike, so a key allowed only
+ * Create cannot mint a Generate bearer through an anonymous refresh.
+ */
+export function assertMayGrantScopes(
+  key: ApiKey | undefined,
+  scopes: readonly string[],
+  field = 'scopes',
+): void {
+  if (!scopes.includes(GENERATE_SCOPE) || key?.scopes.includes(GENERATE_SCOPE) === true) return;
+  throw new TesseraError(
+    'PERMISSION_DENIED',
+    `only an API key holding the ${GENERATE_SCOPE} scope may grant it to a session`,
+    { field },
+  );
 }

@@ -11,7 +11,7 @@ export {
   accessInterceptor,
   accessRules,
 } from './access-interceptor.js';
-export { authorizeApiKey } from './authorize.js';
+export { assertMayGrantScopes, authorizeApiKey } from './authorize.js';
 export { apiKeyOf, CALLER, type Caller, callerOf } from './caller.js';
 export type { HttpEquivalent, Requirement, RequirementTable } from './requirement.js';
 export {

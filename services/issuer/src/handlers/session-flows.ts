@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { apiKeyOf, callerOf, findTenant, GENERATE_SCOPE, resolveTenant } from '@tessera/access';
+import {
+  apiKeyOf,
+  assertMayGrantScopes,
+  callerOf,
+  findTenant,
+  resolveTenant,
+} from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { type ApplicationConfig, effectiveJwtSettings, type TenantConfig } from '@tessera/config';
 import type { commonV1, issuerV1, sessionV1 } from '@tessera/contracts';
@@ -195,18 +201,7 @@ export function createSessionFlows(deps: SessionFlowDeps): SessionFlowHandlers {
       });
       const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
       if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
-      // The Generate scope makes the session's tokens Generate bearers (any subject, any
-      // roles): only a caller whose own key holds it may grant it.
-      if (
-        request.scopes.includes(GENERATE_SCOPE) &&
-        !apiKeyOf(callerOf(ctx))?.scopes.includes(GENERATE_SCOPE)
-      ) {
-        throw new TesseraError(
-          'PERMISSION_DENIED',
-          `only an API key holding the ${GENERATE_SCOPE} scope may grant it to a session`,
-          { field: 'scopes' },
-        );
-      }
+      assertMayGrantScopes(apiKeyOf(callerOf(ctx)), request.scopes);
       const user = await session.findUser(tenant.id, request.userId, ctx.deadline);
       requireActive(user, 'user_id');
       const minted = await mint({

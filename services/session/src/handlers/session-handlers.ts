@@ -1,4 +1,10 @@
-import { callerOf, findTenant, resolveTenant } from '@tessera/access';
+import {
+  apiKeyOf,
+  assertMayGrantScopes,
+  callerOf,
+  findTenant,
+  resolveTenant,
+} from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import type { Realm } from '@tessera/config';
 import type { sessionV1 } from '@tessera/contracts';
@@ -190,13 +196,15 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           },
         );
       }
+      const scopes = scopesFromProto(request.scopes);
+      assertMayGrantScopes(apiKeyOf(callerOf(ctx)), scopes);
       const { token, record } = await tokens.create({
         tenantId,
         applicationId: application.id,
         userId: requireText(request.userId, 'user_id'),
         policy: policyFromProto(request.policy),
         device: deviceFromProto(request.device),
-        scopes: scopesFromProto(request.scopes),
+        scopes,
         data: jsonObjectField(request.dataJson, 'data_json'),
         sessionClaims: jsonObjectField(request.sessionClaimsJson, 'session_claims_json'),
         ...(request.startInstant > 0n ? { startInstant: toMs(request.startInstant) } : {}),
