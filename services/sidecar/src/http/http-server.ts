@@ -1,5 +1,5 @@
 import type { LocalValidator } from '@tessera/local-validation';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Decider } from '../decision/decide.js';
@@ -28,7 +28,7 @@ export async function buildSidecarHttp(options: SidecarHttpOptions): Promise<Fas
     // pino's own Logger is what fastify runs on; the two declarations differ only in generics.
     loggerInstance: options.logger as FastifyBaseLogger,
     // Requests carry tokens; no request lines are logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.setErrorHandler(async (error, request, reply) => {
     // Fastify's own refusals (a malformed request) keep their 4xx; anything else is ours.
