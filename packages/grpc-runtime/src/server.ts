@@ -145,6 +145,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
       return port;
     },
     setReady(value) {
+      // Idempotent, so a caller may report on every poll without waking health watchers.
+      if (value === ready) return;
       ready = value;
       if (value) reportServing();
       else if (bound && !shutdownController.signal.aborted) health.setAll('NOT_SERVING');

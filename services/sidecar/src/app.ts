@@ -123,12 +123,14 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
     },
   });
   // Health is a status that is set, not asked: bring it in line with readiness on a timer.
+  // `setReady` is idempotent; the validator's own `ready` promise may have reported SERVING
+  // already, so every poll reports rather than only changes seen here.
   let wasReady = false;
   const poll = setInterval(() => {
     const ready = decider.freshness().ready;
+    grpc.setReady(ready);
     if (ready !== wasReady) {
       wasReady = ready;
-      grpc.setReady(ready);
       logger.info({ ready }, ready ? 'sidecar ready' : 'sidecar not ready');
     }
   }, options.readinessPollMs ?? 1000);
