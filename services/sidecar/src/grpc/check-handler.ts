@@ -80,7 +80,14 @@ export function createCheckHandler(options: CheckHandlerOptions) {
     const http = request.attributes?.request?.http;
     const headers = http?.headers ?? {};
     const fromMap = new Map(
-      (http?.headerMap?.headers ?? []).map((h) => [h.key.toLowerCase(), h.value] as const),
+      // With `encode_raw_headers` Envoy sends header_map entries with raw_value instead.
+      (http?.headerMap?.headers ?? []).map(
+        (h) =>
+          [
+            h.key.toLowerCase(),
+            h.value !== '' ? h.value : Buffer.from(h.rawValue).toString('latin1'),
+          ] as const,
+      ),
     );
     const decision = await options.decider.decide({
       method: http?.method || 'GET',
