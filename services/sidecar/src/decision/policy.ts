@@ -61,9 +61,9 @@ export function normalizePath(target: string): string {
   // RFC 3986 §6.2.2.2: percent-encoded unreserved characters are the characters themselves
   // (`/api/%61dmin` is `/api/admin` to any upstream). Encoded `/` stays encoded: whether it
   // splits a segment is the upstream's choice (the Envoy example rejects or unescapes it).
-  const path = (target.split(/[?#]/, 1)[0] ?? '').replace(/%([0-9a-fA-F]{2})/g, (escape, hex) => {
+  const path = (target.split(/[?#]/, 1)[0] ?? '').replace(/%([0-9a-fA-F]{2})/g, (encoded, hex) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : encoded.toUpperCase();
   });
   try {
     return new URL(path.replace(/\/{2,}/g, '/'), 'http://sidecar.invalid').pathname.replace(
