@@ -257,6 +257,10 @@ describe('sidecar: local Validate for the application', () => {
       readErrorDetails(error),
     );
     expect(refused).toMatchObject({ reason: 'INVALID_ARGUMENT' });
+    const unknown = await validate({ token, tenantId: 'no-such-tenant' }).catch((error: unknown) =>
+      readErrorDetails(error),
+    );
+    expect(unknown).toMatchObject({ reason: 'TENANT_NOT_FOUND' });
   });
 
   it("answers FusionAuth's GET /api/jwt/validate", async () => {

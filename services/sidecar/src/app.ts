@@ -105,7 +105,10 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
           stripAuthorization: options.stripAuthorization,
         }),
       }),
-      registerService(validateDefinition, createValidateHandlers({ validator, decider, metrics })),
+      registerService(
+        validateDefinition,
+        createValidateHandlers({ realm: options.realm, validator, decider, metrics }),
+      ),
     ],
     interceptors: [
       accessInterceptor({
