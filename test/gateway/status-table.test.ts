@@ -103,6 +103,13 @@ async function gateway(issuer: issuerV1.IssuerServiceClient): Promise<string> {
         ready: Promise.resolve(),
         isReady: () => true,
         validate: () => Promise.reject(new Error('unused')),
+        state: () => ({
+          keyRevision: undefined,
+          revocationsCurrentAt: undefined,
+          cacheHits: 0,
+          cacheMisses: 0,
+          cacheSize: 0,
+        }),
         stop() {},
       } as LocalValidator,
       realm: () => realmSource.current,

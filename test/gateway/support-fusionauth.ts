@@ -135,6 +135,13 @@ export async function startFakeBackendGateway(
     ready: Promise.resolve(),
     isReady: () => true,
     validate: (token, options) => validate(token, options),
+    state: () => ({
+      keyRevision: undefined,
+      revocationsCurrentAt: undefined,
+      cacheHits: 0,
+      cacheMisses: 0,
+      cacheSize: 0,
+    }),
     stop() {},
   };
   const gateway = await buildGateway({

@@ -18,5 +18,8 @@ export {
   GENERATE_SCOPE,
   ISSUER_REQUIREMENTS,
   SESSION_REQUIREMENTS,
+  SIDECAR_AUTHORIZATION_REQUIREMENTS,
+  SIDECAR_REQUIREMENTS,
+  type SidecarIssuerDefinition,
 } from './service-requirements.js';
 export { findTenant, resolveTenant, type TenantQuery } from './tenant-resolution.js';

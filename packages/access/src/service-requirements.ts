@@ -1,4 +1,4 @@
-import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import type { envoyAuthV3, issuerV1, sessionV1 } from '@tessera/contracts';
 import type { RequirementTable } from './requirement.js';
 
 /** The scope Neostore requires for tokens/generate, of an API key or a bearer token. */
@@ -35,3 +35,20 @@ export const SESSION_REQUIREMENTS = {
   getUser: { kind: 'key' },
   upsertRegistration: { kind: 'key' },
 } as const satisfies RequirementTable<typeof sessionV1.SessionServiceService>;
+
+/** The one issuer RPC the sidecar serves (its local Validate, by the issuer's contract). */
+export type SidecarIssuerDefinition = Pick<typeof issuerV1.IssuerServiceService, 'validate'>;
+
+/**
+ * What calling the sidecar takes: nothing. It listens on the pod's loopback for its own
+ * application and proxy, and answers only what holding the token already tells its holder
+ * (its claims and whether it is valid); it has no API keys to check against but its own.
+ */
+export const SIDECAR_REQUIREMENTS = {
+  validate: { kind: 'open' },
+} as const satisfies RequirementTable<SidecarIssuerDefinition>;
+
+/** Envoy's ext_authz Check, served by the sidecar to the proxy in its pod. */
+export const SIDECAR_AUTHORIZATION_REQUIREMENTS = {
+  check: { kind: 'open' },
+} as const satisfies RequirementTable<typeof envoyAuthV3.AuthorizationService>;

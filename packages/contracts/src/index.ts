@@ -3,10 +3,15 @@
  * `npm run generate` rewrites `src/gen`, CI fails when it is not current).
  *
  * Each proto package is re-exported as a namespace so names never collide:
- * `issuerV1.VendRequest`, `sessionV1.RefreshToken`, `commonV1.ValidationReason`.
+ * `issuerV1.VendRequest`, `sessionV1.RefreshToken`, `commonV1.ValidationReason`. The `envoy*`
+ * namespaces are Envoy's ext_authz API (a subset under `proto/envoy`, Envoy's field numbers).
  */
 import { fileURLToPath } from 'node:url';
 
+export * as envoyCoreV3 from './gen/envoy/config/core/v3/base.js';
+export * as envoyAuthAttributesV3 from './gen/envoy/service/auth/v3/attribute_context.js';
+export * as envoyAuthV3 from './gen/envoy/service/auth/v3/external_auth.js';
+export * as envoyTypeV3 from './gen/envoy/type/v3/http_status.js';
 export * as googleProtobufAny from './gen/google/protobuf/any.js';
 export * as googleRpc from './gen/google/rpc/error_details.js';
 export * as googleRpcStatus from './gen/google/rpc/status.js';
@@ -28,3 +33,6 @@ export const SERVICE_PROTO_FILES = [
   'tessera/issuer/v1/issuer.proto',
   'tessera/session/v1/session.proto',
 ] as const;
+
+/** The .proto file of Envoy's ext_authz service (served by the sidecar), relative to the proto root. */
+export const ENVOY_AUTHORIZATION_PROTO_FILE = 'envoy/service/auth/v3/external_auth.proto';

@@ -15,6 +15,7 @@ export const ENTRY_POINTS = [
   ['services/issuer/src/main.ts', 'services/issuer/dist', 'main.js'],
   ['services/session/src/main.ts', 'services/session/dist', 'main.js'],
   ['services/gateway/src/main.ts', 'services/gateway/dist', 'main.js'],
+  ['services/sidecar/src/main.ts', 'services/sidecar/dist', 'main.js'],
   ['packages/cli/src/tessera.ts', 'packages/cli/dist', 'tessera.js'],
 ];
 

@@ -60,6 +60,12 @@ export interface GrpcServerRuntime {
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
   readonly shuttingDown: boolean;
+  /**
+   * Reports NOT_SERVING while `ready` is false and SERVING again (once bound and not shutting
+   * down) when it is true, for a process whose readiness comes and goes after start (a sidecar
+   * whose revocations went stale).
+   */
+  setReady(ready: boolean): void;
 }
 
 /**
@@ -137,6 +143,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
       reportServing();
       logger.info({ address, port, services: [...names], ready }, 'grpc server listening');
       return port;
+    },
+    setReady(value) {
+      // Idempotent, so a caller may report on every poll without waking health watchers.
+      if (value === ready) return;
+      ready = value;
+      if (value) reportServing();
+      else if (bound && !shutdownController.signal.aborted) health.setAll('NOT_SERVING');
     },
     shutdown(shutdownOptions = {}) {
       stopped ??= drain(shutdownOptions.graceMs ?? DEFAULT_GRACE_MS);

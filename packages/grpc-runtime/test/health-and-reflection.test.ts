@@ -53,6 +53,18 @@ describe('health', () => {
     watch.cancel();
     await stopping;
   });
+
+  it('follows setReady both ways while serving', async () => {
+    harness = await startIssuer({});
+    health = new HealthClient(harness.address);
+    expect(await health.check('')).toBe('SERVING');
+    harness.runtime.setReady(false);
+    expect(await health.check('')).toBe('NOT_SERVING');
+    expect(await health.check('tessera.issuer.v1.IssuerService')).toBe('NOT_SERVING');
+    harness.runtime.setReady(false);
+    harness.runtime.setReady(true);
+    expect(await health.check('')).toBe('SERVING');
+  });
 });
 
 describe('reflection', () => {

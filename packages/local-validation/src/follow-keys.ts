@@ -5,6 +5,7 @@ import {
   type VerificationKeySet,
   type VerificationProfile,
 } from '@tessera/jwt-core';
+import { jittered } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
 
 /** The keys and profiles of one WatchKeys message, ready to verify with. */
@@ -23,7 +24,7 @@ export interface KeyFollower {
 
 /**
  * Keeps the issuer's published keys and verification profiles current from its WatchKeys
- * stream, reconnecting with capped backoff. A key set that fails to import is logged and
+ * stream, reconnecting with capped, jittered backoff. A key set that fails to import is logged and
  * skipped; the previous one stays in force.
  */
 export function followKeys(options: {
@@ -76,7 +77,7 @@ export function followKeys(options: {
 
   const schedule = () => {
     if (stopped || timer !== undefined) return;
-    const delay = backoff;
+    const delay = jittered(backoff);
     backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 5000);
     timer = setTimeout(() => {
       timer = undefined;

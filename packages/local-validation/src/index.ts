@@ -8,5 +8,6 @@ export {
   createLocalValidator,
   type LocalValidator,
   type LocalValidatorOptions,
+  type LocalValidatorState,
 } from './local-validator.js';
 export { type CachedVerification, TokenCache } from './token-cache.js';

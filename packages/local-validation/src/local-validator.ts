@@ -22,6 +22,21 @@ export interface LocalValidatorOptions {
   readonly cacheSize?: number;
 }
 
+/** What a validator holds, for readiness and metrics. */
+export interface LocalValidatorState {
+  /** Revision of the key set in force; undefined before the first one. */
+  readonly keyRevision: bigint | undefined;
+  /**
+   * When (clock epoch milliseconds) revocations were last known current; undefined before the
+   * first snapshot, and always without a session service (nothing is followed).
+   */
+  readonly revocationsCurrentAt: number | undefined;
+  /** Cache lookups answered from the cache, and those that had to verify, since start. */
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly cacheSize: number;
+}
+
 /** A token validated where it is presented, exactly as the issuer's Validate would. */
 export interface LocalValidator {
   /** Resolves once keys (and revocations, when followed) have arrived. */
@@ -38,6 +53,8 @@ export interface LocalValidator {
     token: string,
     options?: { tenantId?: string; audience?: string },
   ): Promise<VerifyResult & { tenantId?: string }>;
+  /** Key revision, revocation freshness and cache counters. */
+  state(): LocalValidatorState;
   stop(): void;
 }
 
@@ -120,6 +137,8 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   };
 
   let loaded = false;
+  let cacheHits = 0;
+  let cacheMisses = 0;
   const ready = Promise.all([keys.ready, revocationFollower?.ready]).then(() => {
     loaded = true;
   });
@@ -141,7 +160,9 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
         ? undefined
         : `${validateOptions.tenantId ?? ''}\u0000${token}`;
       const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
+      if (cacheKey !== undefined && cached === undefined) cacheMisses += 1;
       if (cached !== undefined && cacheKey !== undefined) {
+        cacheHits += 1;
         const { result, profile } = cached;
         const exp = typeof result.claims.exp === 'number' ? result.claims.exp : 0;
         if (exp + profile.clockToleranceSeconds <= clock.now() / 1000) {
@@ -168,6 +189,13 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       }
       return result.valid ? { ...result, tenantId: profile.tenantId } : result;
     },
+    state: () => ({
+      keyRevision: keys.current()?.revision,
+      revocationsCurrentAt: revocationFollower?.currentAt(),
+      cacheHits,
+      cacheMisses,
+      cacheSize: cache.size,
+    }),
     stop() {
       keys.stop();
       revocationFollower?.stop();

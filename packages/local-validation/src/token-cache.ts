@@ -40,6 +40,11 @@ export class TokenCache {
     }
   }
 
+  /** How many verified tokens are held (never more than the capacity). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   delete(key: string): void {
     this.#entries.delete(key);
   }

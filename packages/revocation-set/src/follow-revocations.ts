@@ -21,7 +21,21 @@ export interface FollowRevocationsOptions {
 /** A running follower; `ready` resolves after the first snapshot. */
 export interface RevocationFollower {
   readonly ready: Promise<void>;
+  /**
+   * When (the clock's epoch milliseconds) the set was last known current: a snapshot or an
+   * event applied, or a heartbeat naming the sequence the set holds. Undefined before the first
+   * snapshot. A validator judges staleness by it (the stream may be silently gone).
+   */
+  currentAt(): number | undefined;
   stop(): void;
+}
+
+/**
+ * A reconnect delay between half and all of `backoff`, so that a fleet of followers that lost
+ * the same server does not come back in lockstep.
+ */
+export function jittered(backoff: number): number {
+  return Math.round(backoff * (0.5 + Math.random() / 2));
 }
 
 function toLive(revocation: sessionV1.Revocation): LiveRevocation {
@@ -56,6 +70,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
   // would move the sequence past what was missed.
   let resyncing = false;
   let timer: NodeJS.Timeout | undefined;
+  let currentAt: number | undefined;
   // The epoch of the applied state ('' before the first snapshot).
   let epoch = '';
   // The pages of a snapshot in progress.
@@ -65,6 +80,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
 
   const applied = (sequence: bigint) => {
     backoff = options.minBackoffMs ?? 200;
+    currentAt = options.clock.now();
     options.onApplied?.(sequence);
   };
 
@@ -155,6 +171,8 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
             );
           } else if (beat.sequence > set.sequence) {
             resync({ have: set.sequence, latest: beat.sequence }, 'missed revocations; resyncing');
+          } else {
+            currentAt = options.clock.now();
           }
           return;
         }
@@ -173,7 +191,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
 
   const schedule = () => {
     if (stopped || timer !== undefined) return;
-    const delay = resyncing ? 0 : backoff;
+    const delay = resyncing ? 0 : jittered(backoff);
     backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 5000);
     timer = setTimeout(() => {
       timer = undefined;
@@ -184,6 +202,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
   connect(0n);
   return {
     ready,
+    currentAt: () => currentAt,
     stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -5,6 +5,7 @@
 export {
   type FollowRevocationsOptions,
   followRevocations,
+  jittered,
   type RevocationFollower,
 } from './follow-revocations.js';
 export { type LiveRevocation, RevocationSet } from './revocation-set.js';

@@ -1,0 +1,142 @@
+import type { Clock } from '@tessera/clock';
+import { TesseraError } from '@tessera/errors';
+import type { LocalValidator } from '@tessera/local-validation';
+import { type Freshness, freshnessOf, type StaleMode } from './freshness.js';
+import { type ClaimHeader, type IdentityHeaders, identityHeaders } from './identity-headers.js';
+import { type Policy, ruleFor, unmetRequirement } from './policy.js';
+
+/** A request as the sidecar judges it, whatever protocol it came over. */
+export interface AccessRequest {
+  /** The original request's method and target (path and query). */
+  readonly method: string;
+  readonly target: string;
+  /** The token it presented, if any. */
+  readonly token: string | undefined;
+}
+
+/** Why a request was allowed or denied: the `reason` label of the decision metric. */
+export type DecisionReason =
+  | 'ALLOWED'
+  | 'MISSING_TOKEN'
+  | 'INSUFFICIENT_SCOPE'
+  | 'UNAVAILABLE'
+  | `INVALID_${string}`;
+
+/** The answer to an access request. */
+export type Decision =
+  | {
+      readonly allowed: true;
+      readonly reason: 'ALLOWED';
+      readonly claims: Readonly<Record<string, unknown>>;
+      readonly tenantId: string | undefined;
+      readonly headers: IdentityHeaders;
+    }
+  | {
+      readonly allowed: false;
+      readonly reason: DecisionReason;
+      /** 401 (no or invalid token), 403 (policy), 503 (not loaded, or stale and fail-closed). */
+      readonly status: 401 | 403 | 503;
+      /** RFC 6750 challenge for 401 and 403. */
+      readonly challenge: string | undefined;
+      readonly description: string;
+    };
+
+/** What {@link createDecider} needs. */
+export interface DeciderOptions {
+  readonly validator: LocalValidator;
+  readonly clock: Clock;
+  readonly policy: () => Policy;
+  readonly claimHeaders: readonly ClaimHeader[];
+  readonly maxStalenessSeconds: number;
+  readonly staleMode: StaleMode;
+}
+
+/** Judges access requests and reports how current the sidecar is. */
+export interface Decider {
+  decide(request: AccessRequest): Promise<Decision>;
+  freshness(): Freshness;
+  /**
+   * Throws UNAVAILABLE unless tokens may be answered now (not loaded, or revocations stale
+   * in fail-closed mode): for the Validate-style answers that have no deny shape of their own.
+   */
+  assertAnswering(): void;
+}
+
+// A quoted-string of RFC 6750: printable ASCII without `"` and `\`.
+function quoted(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, ' ');
+}
+
+function unavailable(description: string): Decision {
+  return { allowed: false, reason: 'UNAVAILABLE', status: 503, challenge: undefined, description };
+}
+
+/**
+ * The one decision behind every mode (Envoy's Check, auth-request, the policy): the token is
+ * validated by the local validator (no rules of the sidecar's own), then the policy rule of
+ * the route, if any, is checked against its claims.
+ */
+export function createDecider(options: DeciderOptions): Decider {
+  const freshness = () =>
+    freshnessOf({
+      validator: options.validator,
+      clock: options.clock,
+      maxStalenessSeconds: options.maxStalenessSeconds,
+      staleMode: options.staleMode,
+    });
+  const refusal = (current: Freshness): string =>
+    current.loaded
+      ? `revocations have not been confirmed current for over ${options.maxStalenessSeconds} s`
+      : 'keys and revocations are not loaded yet';
+
+  return {
+    freshness,
+    assertAnswering() {
+      const current = freshness();
+      if (!current.answering) throw new TesseraError('UNAVAILABLE', refusal(current));
+    },
+    async decide(request) {
+      const current = freshness();
+      if (!current.answering) return unavailable(refusal(current));
+      if (request.token === undefined) {
+        return {
+          allowed: false,
+          reason: 'MISSING_TOKEN',
+          status: 401,
+          // RFC 6750 §3.1: a request without credentials gets no error code.
+          challenge: 'Bearer',
+          description: 'a bearer token is required',
+        };
+      }
+      const result = await options.validator.validate(request.token);
+      if (!result.valid) {
+        const description = `the token is not valid (${result.reason})`;
+        return {
+          allowed: false,
+          reason: `INVALID_${result.reason}`,
+          status: 401,
+          challenge: `Bearer error="invalid_token", error_description="${quoted(description)}"`,
+          description,
+        };
+      }
+      const rule = ruleFor(options.policy(), request.method, request.target);
+      const unmet = rule === undefined ? undefined : unmetRequirement(rule, result.claims);
+      if (unmet !== undefined) {
+        return {
+          allowed: false,
+          reason: 'INSUFFICIENT_SCOPE',
+          status: 403,
+          challenge: `Bearer error="insufficient_scope", error_description="${quoted(unmet)}"`,
+          description: unmet,
+        };
+      }
+      return {
+        allowed: true,
+        reason: 'ALLOWED',
+        claims: result.claims,
+        tenantId: result.tenantId,
+        headers: identityHeaders(result.claims, result.tenantId, options.claimHeaders),
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { presentedToken } from '../decision/bearer-token.js';
+import type { Decider } from '../decision/decide.js';
+import type { SidecarMetrics } from '../sidecar-metrics.js';
+
+/** The prefix of the auth-request endpoint (also where Envoy's `http_service` path_prefix points). */
+export const AUTH_PATH = '/auth';
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The original request's method and target, as the proxy reports them: `X-Forwarded-Method`
+ * / `X-Forwarded-Uri` (Traefik ForwardAuth, HAProxy), `X-Original-Method` / `X-Original-URI`
+ * (nginx `auth_request` by convention), else the check request itself with the `/auth` prefix
+ * taken off (Envoy's `http_service` sends the original method and path under its prefix).
+ * Only the proxy sets these: it overwrites whatever a client sent under the same names.
+ */
+export function originalRequest(request: FastifyRequest): { method: string; target: string } {
+  const headers = request.headers;
+  const method =
+    single(headers['x-forwarded-method']) ?? single(headers['x-original-method']) ?? request.method;
+  const forwarded = single(headers['x-forwarded-uri']) ?? single(headers['x-original-uri']);
+  const own = request.url.slice(AUTH_PATH.length);
+  const target = forwarded ?? (own.startsWith('/') ? own : `/${own}`);
+  return { method, target };
+}
+
+async function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  decider: Decider,
+  metrics: SidecarMetrics,
+): Promise<void> {
+  const decision = await decider.decide({
+    ...originalRequest(request),
+    token: presentedToken((name) => single(request.headers[name])),
+  });
+  metrics.decided('auth-request', decision.reason);
+  reply.header('cache-control', 'no-store');
+  if (decision.allowed) {
+    for (const [name, value] of decision.headers.set) reply.header(name, value);
+    await reply.code(200).send();
+    return;
+  }
+  if (decision.challenge !== undefined) reply.header('www-authenticate', decision.challenge);
+  await reply.code(decision.status).send();
+}
+
+/**
+ * Auth-request mode for nginx `auth_request`, Traefik ForwardAuth, HAProxy and Envoy's
+ * `http_service`: `/auth` and everything under it, any method. 200 with the identity headers
+ * (`x-tessera-subject`, `-tenant`, `-application`, `-roles` and the configured claim headers)
+ * for the proxy to copy upstream; 401 with an RFC 6750 challenge; 403 `insufficient_scope`
+ * when the route's policy is not met; 503 while the sidecar is not answering. Empty bodies.
+ */
+export function registerAuthRequestRoutes(
+  app: FastifyInstance,
+  deps: { readonly decider: Decider; readonly metrics: SidecarMetrics },
+): void {
+  const handler = (request: FastifyRequest, reply: FastifyReply) =>
+    answer(request, reply, deps.decider, deps.metrics);
+  app.all(AUTH_PATH, handler);
+  app.all(`${AUTH_PATH}/*`, handler);
+}
