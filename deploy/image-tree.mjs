@@ -8,7 +8,8 @@
 // The tree: the bundles of every entry point the build knows (packages/devtools/src/build.mjs,
 // with the runtime assets the build copies beside them, such as the session service's Lua
 // scripts), proto/, the entry point and its components.json, package.json and the lock, and
-// production dependencies installed by `npm ci --omit=dev`.
+// production dependencies installed by `npm ci --omit=dev`, and healthcheck.mjs for engines that
+// check health by running a command.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -44,6 +45,7 @@ for (const [, outDir, outFile] of ENTRY_POINTS) {
   components[name] = `${outDir}/${outFile}`;
 }
 cpSync(join(root, 'deploy/entrypoint.mjs'), join(out, 'entrypoint.mjs'));
+cpSync(join(root, 'deploy/healthcheck.mjs'), join(out, 'healthcheck.mjs'));
 writeFileSync(join(out, 'components.json'), `${JSON.stringify(components, null, 2)}\n`);
 
 // npm ci checks the lock against every workspace's manifest, so they are there while it runs;

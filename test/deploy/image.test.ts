@@ -179,6 +179,18 @@ describe('the container image tree', { timeout: 90_000 }, () => {
       throw new Error(`${String(error)}\n${output}`);
     }
 
+    // The health check that compose runs in the container agrees.
+    for (const [kind, target] of [
+      ['grpc', issuerAddress],
+      ['grpc', sessionAddress],
+      ['http', `http://127.0.0.1:${gatewayPort}/readyz`],
+    ] as const) {
+      const check = await runNode('healthcheck.mjs', [kind, target], { cwd: tree.dir });
+      expect(check.code, `${kind} ${target}: ${check.stderr}`).toBe(0);
+    }
+    const unhealthy = await runNode('healthcheck.mjs', ['grpc', '127.0.0.1:1'], { cwd: tree.dir });
+    expect(unhealthy.code).toBe(1);
+
     for (const component of [sidecar, gateway, issuer, session]) {
       if (component === undefined) continue;
       component.signal('SIGTERM');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { envSchemaOf, type K8sObject, kustomize } from './manifests.js';
+import { ALSO_REQUIRED, envSchemaOf, type K8sObject, kustomize } from './manifests.js';
 
 // The Kubernetes manifests as CI checks them: every overlay renders with kustomize, every
 // object validates against the Kubernetes API schema, and the rules below hold for every
@@ -99,15 +99,6 @@ const SIDECAR_ENV = {
     'CONFIG_POLL_MS',
   ]),
   required: new Set(['TESSERA_CONFIG', 'SIDECAR_API_KEY']),
-};
-
-// Settings required together with others (the refinements of the services' config.ts), and
-// ones this deployment always needs although the code has a default for a laptop.
-const ALSO_REQUIRED: Record<string, readonly string[]> = {
-  // SESSION_API_KEY is required once SESSION_ADDRESS is set; the issuer needs the session service.
-  issuer: ['SESSION_ADDRESS', 'SESSION_API_KEY'],
-  // REDIS_URL is required with SESSION_STORE=redis, the default.
-  session: ['REDIS_URL'],
 };
 
 describe.each(OVERLAYS)('kubernetes %s', (overlay) => {

@@ -63,3 +63,14 @@ export function envSchemaOf(service: string): EnvSchema | undefined {
   });
   return { names, required };
 }
+
+/**
+ * Settings required together with others (the refinements of the services' config.ts), and
+ * ones this deployment always needs although the code has a default for a laptop.
+ */
+export const ALSO_REQUIRED: Record<string, readonly string[]> = {
+  // SESSION_API_KEY is required once SESSION_ADDRESS is set; the issuer needs the session service.
+  issuer: ['SESSION_ADDRESS', 'SESSION_API_KEY'],
+  // REDIS_URL is required with SESSION_STORE=redis, the default.
+  session: ['REDIS_URL'],
+};
