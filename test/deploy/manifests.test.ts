@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRealm } from '@tessera/config';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './image-tree.js';
 import { ALSO_REQUIRED, envSchemaOf, type K8sObject, kustomize } from './manifests.js';
 
 // The Kubernetes manifests as CI checks them: every overlay renders with kustomize, every
@@ -264,6 +268,14 @@ describe('kubernetes schema check', () => {
 });
 
 describe('kubernetes overlays', () => {
+  it('the example realm of the base is a valid production realm', () => {
+    const file = join(REPO_ROOT, 'deploy/kubernetes/base/realm.yaml');
+    const realm = parseRealm(readFileSync(file, 'utf8'), file);
+    expect(realm.document.mode).toBe('production');
+    // Where the Deployments mount the key Secret.
+    expect(realm.keysFile).toBe('/etc/tessera/keys/keys.jwks.json');
+  });
+
   it('dev runs Redis in the cluster with an append-only file and noeviction', () => {
     const redis = workloads(rendered.get('overlays/dev') ?? []).find(
       (workload) => workload.object.kind === 'StatefulSet',
