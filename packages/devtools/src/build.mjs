@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Bundles each runnable entry point (services and the CLI) with esbuild into its own dist/.
 // Workspace packages (@tessera/*) are compiled in from their TypeScript sources; npm
@@ -33,24 +33,34 @@ const externalNpmPackages = {
  * Files read at run time relative to the module (`new URL('./lua/x.lua', import.meta.url)`),
  * copied to the same place relative to the bundle: [source folder, destination folder].
  */
-const RUNTIME_ASSETS = [['services/session/src/store/redis/lua', 'services/session/dist/lua']];
+export const RUNTIME_ASSETS = [
+  ['services/session/src/store/redis/lua', 'services/session/dist/lua'],
+];
 
-const started = Date.now();
-for (const [entry, outDir, outFile] of ENTRY_POINTS) {
-  rmSync(join(root, outDir), { recursive: true, force: true });
-  await build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    outfile: join(outDir, outFile),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    plugins: [externalNpmPackages],
-  });
+/** Builds every entry point and copies the runtime assets beside the bundles. */
+async function buildAll() {
+  const started = Date.now();
+  for (const [entry, outDir, outFile] of ENTRY_POINTS) {
+    rmSync(join(root, outDir), { recursive: true, force: true });
+    await build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile: join(outDir, outFile),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [externalNpmPackages],
+    });
+  }
+  for (const [from, to] of RUNTIME_ASSETS)
+    cpSync(join(root, from), join(root, to), { recursive: true });
+  console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);
 }
-for (const [from, to] of RUNTIME_ASSETS)
-  cpSync(join(root, from), join(root, to), { recursive: true });
-console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);
+
+// Run as a script it builds; imported (deploy/image-tree.mjs reads ENTRY_POINTS) it does not.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildAll();
+}
