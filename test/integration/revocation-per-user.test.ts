@@ -1,4 +1,5 @@
 import type { issuerV1 } from '@tessera/contracts';
+import { RevocationSet } from '@tessera/revocation-set';
 import { type RedisServer, startRedisServer } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStores } from '../../services/session/src/app.js';
@@ -138,3 +139,34 @@ describe.each([
     });
   },
 );
+
+describe('security finding 2 — validators keep one user-wide revocation per user', () => {
+  it('finding 2: a later user-wide revocation replaces the ones it covers, and refuses what they did', () => {
+    const now = Date.UTC(2030, 0, 1, 12);
+    const wide = (at: number, overrides: Partial<Parameters<RevocationSet['add']>[0]> = {}) => ({
+      tenantId: 't',
+      sessionId: '',
+      userId: 'u',
+      applicationId: '',
+      notBefore: at + SKEW_MS,
+      expiresAt: at + SKEW_MS + 3_600_000,
+      ...overrides,
+    });
+    const set = new RevocationSet();
+    set.add(wide(now), 1n);
+    // Narrower or other entries are kept: of another tenant, for one application, a session.
+    set.add(wide(now, { tenantId: 't2' }), 2n);
+    set.add(wide(now, { applicationId: 'app' }), 3n);
+    set.add(wide(now, { sessionId: 's', userId: '' }), 4n);
+    // One that ends later but starts earlier does not cover the first: both stay.
+    set.add(wide(now - 1000, { expiresAt: now + SKEW_MS + 3_700_000 }), 5n);
+    expect(set.size).toBe(5);
+    for (let n = 1; n <= 50; n++) set.add(wide(now + 1000 * n), BigInt(5 + n));
+    // The first is gone, so are the 49 after it; the four others and the latest stay.
+    expect(set.size).toBe(5);
+    const iat = Math.floor((now + 50_000) / 1000);
+    expect(set.isRevoked({ sub: 'u', iat }, 't', now)).toBe(true);
+    expect(set.isRevoked({ sub: 'u', iat: iat + 10 }, 't', now)).toBe(false);
+    expect(set.isRevoked({ sid: 's', sub: 'x', iat: 1 }, 't', now)).toBe(true);
+  });
+});
