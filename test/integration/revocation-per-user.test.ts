@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStores } from '../../services/session/src/app.js';
 import { createUser, eventually, startSession } from '../gateway/support-fusionauth.js';
 import { type GatewayStack, startGatewayStack } from '../support/gateway-stack.js';
-import { claimsOf, memoryStores, redisStores } from '../support/stack.js';
+import { claimsOf, memoryStores, redisStores, revocationApplied } from '../support/stack.js';
 
 /** Tenant A's bound on one user's live revocations, and its cap on all of them, here. */
 const PER_USER = 3;
@@ -102,6 +102,11 @@ describe.each([
         const { forkId, token } = await forkAndRevoke(session);
         sessionIds.add(forkId);
         revokedTokens.push(token);
+        // Revocations reach validators asynchronously: wait until both hold this one (the
+        // gateway applies events in order, so it then holds every earlier one too).
+        if (stores === undefined) throw new Error('no stores');
+        await revocationApplied(s, await stores.revocations.latestSequence());
+        await eventually(() => isRejected(token));
       }
 
       if (stores === undefined) throw new Error('no stores');
