@@ -75,6 +75,13 @@ const tenantSchema = z.strictObject({
        */
       maxLiveEntries: z.int().positive().max(10_000_000).default(100_000),
       /**
+       * The most live revocations one user's revokes may hold in the tenant (their sessions'
+       * entries and revocations of the user). Past it, a revoke publishes one revocation of
+       * every token of the user instead, which replaces the user's previous such revocation:
+       * one user holds at most this many plus one, so no user alone can fill `maxLiveEntries`.
+       */
+      maxLiveEntriesPerUser: z.int().positive().max(10_000).default(100),
+      /**
        * Clock skew allowed between the session service and the issuers: a revocation by user
        * or application also covers tokens whose `iat` is up to this much after the revoke
        * (an issuer whose clock runs ahead stamps tokens minted just before it that late).

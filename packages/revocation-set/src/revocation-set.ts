@@ -116,8 +116,37 @@ export class RevocationSet {
           ? [this.#byUser, revocation.userId]
           : [this.#byApplication, revocation.applicationId];
     const list = map.get(key);
-    if (list === undefined) map.set(key, [revocation]);
-    else list.push(revocation);
+    if (list === undefined) {
+      map.set(key, [revocation]);
+      this.#size += 1;
+      return;
+    }
+    // A revocation of every token of a user replaces the user's earlier ones it covers (the
+    // session service publishes one each time a user goes past their bound), so a user
+    // revoking in a loop does not grow the set.
+    if (isUserWide(revocation)) {
+      const kept = list.filter((older) => !supersedes(revocation, older));
+      this.#size -= list.length - kept.length;
+      kept.push(revocation);
+      map.set(key, kept);
+    } else {
+      list.push(revocation);
+    }
     this.#size += 1;
   }
+}
+
+function isUserWide(revocation: LiveRevocation): boolean {
+  return revocation.userId !== '' && revocation.sessionId === '' && revocation.applicationId === '';
+}
+
+/** Whether user-wide `newer` covers every token user-wide `older` does, as long or longer. */
+function supersedes(newer: LiveRevocation, older: LiveRevocation): boolean {
+  return (
+    isUserWide(older) &&
+    newer.tenantId === older.tenantId &&
+    newer.userId === older.userId &&
+    newer.notBefore >= older.notBefore &&
+    newer.expiresAt >= older.expiresAt
+  );
 }

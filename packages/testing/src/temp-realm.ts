@@ -110,6 +110,8 @@ export async function writeStandardRealm(
     tenantBKeyIds?: readonly string[];
     /** Tenant A's `revocation.maxLiveEntries`; the default limit when omitted. */
     revocationMaxLiveEntries?: number;
+    /** Tenant A's `revocation.maxLiveEntriesPerUser`; the default bound when omitted. */
+    revocationMaxLiveEntriesPerUser?: number;
   } = {},
 ): Promise<StandardRealm> {
   const ids = {
@@ -149,11 +151,7 @@ tenants:
     name: A
     issuer: https://a.example
     keyIds: [a-es256, a-rs256, a-eddsa]
-    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${
-      options.revocationMaxLiveEntries === undefined
-        ? ''
-        : `\n    revocation: { maxLiveEntries: ${options.revocationMaxLiveEntries} }`
-    }
+    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${revocationYaml(options)}
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example
@@ -217,4 +215,20 @@ apiKeys:
     keys,
     keyEntries,
   };
+}
+
+/** Tenant A's `revocation` block, when a test sets one of its limits. */
+function revocationYaml(options: {
+  revocationMaxLiveEntries?: number;
+  revocationMaxLiveEntriesPerUser?: number;
+}): string {
+  const fields = [
+    options.revocationMaxLiveEntries === undefined
+      ? ''
+      : `maxLiveEntries: ${options.revocationMaxLiveEntries}`,
+    options.revocationMaxLiveEntriesPerUser === undefined
+      ? ''
+      : `maxLiveEntriesPerUser: ${options.revocationMaxLiveEntriesPerUser}`,
+  ].filter((field) => field !== '');
+  return fields.length === 0 ? '' : `\n    revocation: { ${fields.join(', ')} }`;
 }

@@ -55,6 +55,11 @@ export interface RevokeFindings {
    * false nothing is published, so revoking what does not exist never grows the set.
    */
   readonly subjectKnown: boolean;
+  /**
+   * The user of each revoked session, by session id, where known: their entries count
+   * against that user's bound (see `userBoundOf`). Sessions left out count for no user.
+   */
+  readonly owners?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -97,4 +102,42 @@ export function revocationOf(
         ? [{ ...base, userId: selector.userId, applicationId: selector.applicationId }]
         : [];
   }
+}
+
+/**
+ * The user a revocation counts against (its owner, or the user it names), or '' for none:
+ * an application-wide revocation, or a session whose user is not known.
+ */
+export function ownerOf(revocation: Revocation, found: RevokeFindings): string {
+  if (revocation.userId !== '') return revocation.userId;
+  return found.owners?.get(revocation.sessionId) ?? '';
+}
+
+/**
+ * The bound on one user's live revocations in a tenant, and what stands in for the next one
+ * once they hold that many: a revocation of every token of the user (as a revoke by user
+ * would publish). It covers every token a session entry of theirs would, since the session's
+ * tokens carry the user in `sub` and none are minted once the session is revoked (an issuer
+ * clock running ahead within `clockSkewSeconds` is covered by its `notBefore`). The price:
+ * the user is logged out everywhere, which a user revoking in a loop has asked for.
+ */
+export function userBoundOf(
+  realm: Realm,
+  tenantId: string,
+  userId: string,
+  nowMs: number,
+): { readonly userId: string; readonly maxLive: number; readonly userWide: Revocation } {
+  const [userWide] = revocationOf(
+    realm,
+    tenantId,
+    { kind: 'user', userId },
+    { sessionIds: [], subjectKnown: true },
+    nowMs,
+  );
+  if (userWide === undefined) throw new Error('a known user always has a revocation');
+  return {
+    userId,
+    maxLive: realm.tenants.get(tenantId)?.revocation.maxLiveEntriesPerUser ?? 1,
+    userWide,
+  };
 }

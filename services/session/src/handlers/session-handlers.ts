@@ -11,10 +11,15 @@ import type { sessionV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
-import { type RevokeFindings, revocationOf } from '../domain/revocation-of.js';
+import {
+  ownerOf,
+  type RevokeFindings,
+  revocationOf,
+  userBoundOf,
+} from '../domain/revocation-of.js';
 import type { SessionMetrics } from '../session-metrics.js';
 import type { Directory, IdentityLink, UserSelector } from '../store/directory.js';
-import type { RevocationLog } from '../store/revocation-log.js';
+import { isUserWide, type Revocation, type RevocationLog } from '../store/revocation-log.js';
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -137,21 +142,38 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
 
   /**
    * Publishes what a revoke implies for access tokens; nothing when it covered nothing. Each
-   * append is checked against the tenant's live-entry limit (REVOCATION_LIMIT_REACHED).
+   * append is checked against the tenant's live-entry limit (REVOCATION_LIMIT_REACHED), and
+   * each entry with a user against that user's bound: past it the user is revoked wholesale
+   * instead, which also covers the rest of that user's entries of this revoke.
    */
   const publish = async (tenantId: string, selector: RevokeSelector, found: RevokeFindings) => {
     const realm = deps.realm();
-    const revocations = revocationOf(realm, tenantId, selector, found, clock.now());
-    if (revocations.length === 0) return revocations;
-    const limits = {
-      maxLivePerTenant: realm.tenants.get(tenantId)?.revocation.maxLiveEntries ?? 0,
-    };
+    const now = clock.now();
+    const revocations = revocationOf(realm, tenantId, selector, found, now);
+    const published: Revocation[] = [];
+    const maxLivePerTenant = realm.tenants.get(tenantId)?.revocation.maxLiveEntries ?? 0;
+    /** Users revoked wholesale by this publication. */
+    const revokedWholesale = new Set<string>();
     try {
-      for (const revocation of revocations) await deps.revocations.append(revocation, limits);
+      for (const revocation of revocations) {
+        const userId = ownerOf(revocation, found);
+        if (userId === '') {
+          await deps.revocations.append(revocation, { maxLivePerTenant });
+          published.push(revocation);
+          continue;
+        }
+        if (revokedWholesale.has(userId)) continue;
+        const outcome = await deps.revocations.appendBounded(revocation, {
+          maxLivePerTenant,
+          perUser: userBoundOf(realm, tenantId, userId, now),
+        });
+        if (isUserWide(outcome.revocation)) revokedWholesale.add(userId);
+        published.push(outcome.revocation);
+      }
     } finally {
-      deps.feed.notifyAppended();
+      if (revocations.length > 0) deps.feed.notifyAppended();
     }
-    return revocations;
+    return published;
   };
 
   /**
@@ -260,7 +282,12 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
             await publish(
               theft.tenantId,
               { kind: 'id', id: theft.familyId },
-              { sessionIds: theft.revokedIds, subjectKnown: true },
+              {
+                sessionIds: theft.revokedIds,
+                subjectKnown: true,
+                // A fork belongs to its source's user: the whole family is the thief's victim's.
+                owners: new Map(theft.revokedIds.map((id) => [id, theft.userId])),
+              },
             );
           } catch (error) {
             // The family is revoked either way; the caller learns that its token is invalid.
@@ -336,9 +363,11 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         request.ownerUserId === '' ? await tokens.endedSessions(tenantId, selector) : [];
       const revoked = await tokens.revoke(tenantId, selector);
       metrics.sessions.inc({ outcome: 'revoked' }, revoked.length);
+      const owners = new Map(revoked.map((record) => [record.id, record.userId]));
       const revocations = await publish(tenantId, selector, {
         sessionIds: [...revoked.map((record) => record.id), ...ended],
         subjectKnown: revoked.length > 0 || (await subjectKnown(tenantId, selector)),
+        owners,
       });
       // Forks revoked with a covered session may belong to users or applications the
       // selector does not name: their access tokens are reached by their session ids.
@@ -347,7 +376,7 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         await publish(
           tenantId,
           { kind: 'id', id: '' },
-          { sessionIds: uncovered.map((record) => record.id), subjectKnown: true },
+          { sessionIds: uncovered.map((record) => record.id), subjectKnown: true, owners },
         );
       }
       const [first] = revocations;

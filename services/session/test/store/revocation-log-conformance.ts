@@ -256,6 +256,147 @@ export function revocationLogConformance(options: RevocationLogConformanceOption
     });
   });
 
+  describe('security finding 2 — one user’s live entries are bounded', () => {
+    /** Session `n` of `userId`, as an owner revoke publishes it. */
+    const sessionOf = (userId: string, n: number, now: number, tenantId = 'tenant-1') =>
+      revocation(n, now, {
+        tenantId,
+        sessionId: `${userId}-session-${n}`,
+        userId: '',
+        applicationId: '',
+        notBefore: now + 3_600_000,
+      });
+    /** The revocation of every token of `userId` at `now`. */
+    const wideOf = (userId: string, now: number, tenantId = 'tenant-1'): Revocation => ({
+      tenantId,
+      sessionId: '',
+      userId,
+      applicationId: '',
+      notBefore: now + 5000,
+      expiresAt: now + 5000 + 3_600_000,
+    });
+    const bounded = (userId: string, now: number, maxLive: number, tenantId = 'tenant-1') => ({
+      maxLivePerTenant: 1000,
+      perUser: { userId, maxLive, userWide: wideOf(userId, now, tenantId) },
+    });
+    const liveOf = async (log: RevocationLog, predicate: (entry: Revocation) => boolean) =>
+      (await log.snapshot()).revocations.filter(predicate);
+
+    it('finding 2: at the bound an append writes the user-wide revocation, which replaces the previous one', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const sessions = [1, 2, 3].map((n) => sessionOf('user-x', n, now));
+      for (const entry of sessions) {
+        expect(await log.appendBounded(entry, bounded('user-x', now, 3))).toEqual({
+          sequence: expect.any(BigInt),
+          revocation: entry,
+        });
+      }
+      const first = await log.appendBounded(sessionOf('user-x', 4, now), bounded('user-x', now, 3));
+      expect(first.revocation).toEqual(wideOf('user-x', now));
+      clock.advance(1000);
+      const later = clock.now();
+      const second = await log.appendBounded(
+        sessionOf('user-x', 5, later),
+        bounded('user-x', later, 3),
+      );
+      expect(second).toEqual({ sequence: 5n, revocation: wideOf('user-x', later) });
+      // The three session entries and the latest user-wide one: bound + 1.
+      expect(await liveOf(log, (entry) => entry.tenantId === 'tenant-1')).toEqual([
+        ...sessions,
+        wideOf('user-x', later),
+      ]);
+      // Another user, the same user in another tenant, and ids that would collide if joined
+      // with a colon are counted apart.
+      const other = sessionOf('user-y', 6, later);
+      expect((await log.appendBounded(other, bounded('user-y', later, 3))).revocation).toEqual(
+        other,
+      );
+      const elsewhere = sessionOf('user-x', 7, later, 'tenant-2');
+      expect(
+        (await log.appendBounded(elsewhere, bounded('user-x', later, 3, 'tenant-2'))).revocation,
+      ).toEqual(elsewhere);
+      for (let n = 8; n <= 10; n++) {
+        await log.appendBounded(sessionOf('b:c', n, later, 'a'), bounded('b:c', later, 3, 'a'));
+      }
+      const colon = sessionOf('c', 11, later, 'a:b');
+      expect((await log.appendBounded(colon, bounded('c', later, 3, 'a:b'))).revocation).toEqual(
+        colon,
+      );
+      // Entries appended without a bound count for no user.
+      await log.append(sessionOf('user-z', 12, later));
+      const z = sessionOf('user-z', 13, later);
+      expect((await log.appendBounded(z, bounded('user-z', later, 1))).revocation).toEqual(z);
+    });
+
+    it('finding 2: a user-wide entry that replaces one is never refused by the tenant limit', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const limits = (userId: string) => ({ ...bounded(userId, now, 2), maxLivePerTenant: 3 });
+      for (let n = 1; n <= 3; n++)
+        await log.appendBounded(sessionOf('user-x', n, now), limits('user-x'));
+      // The tenant is full: another user's entry is refused.
+      await expect(
+        log.appendBounded(sessionOf('user-y', 4, now), limits('user-y')),
+      ).rejects.toMatchObject({ code: 'REVOCATION_LIMIT_REACHED' });
+      // The user at their bound replaces their user-wide entry: nothing grows.
+      clock.advance(1000);
+      const later = clock.now();
+      const outcome = await log.appendBounded(sessionOf('user-x', 5, later), {
+        ...bounded('user-x', later, 2),
+        maxLivePerTenant: 3,
+      });
+      expect(outcome).toEqual({ sequence: 4n, revocation: wideOf('user-x', later) });
+      expect((await log.snapshot()).revocations).toHaveLength(3);
+    });
+
+    it('finding 2: entries past their expiry no longer count against the user', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const short = (n: number) => ({ ...sessionOf('user-x', n, now), expiresAt: now + 1000 });
+      for (let n = 1; n <= 2; n++) await log.appendBounded(short(n), bounded('user-x', now, 2));
+      clock.advance(1000);
+      const later = clock.now();
+      const entry = sessionOf('user-x', 3, later);
+      expect((await log.appendBounded(entry, bounded('user-x', later, 2))).revocation).toEqual(
+        entry,
+      );
+    });
+
+    it('finding 2: concurrent appends of one user leave at most bound + 1 of their entries live', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, (_, n) =>
+          log.appendBounded(sessionOf('user-x', n, now), bounded('user-x', now, 5)),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome.revocation.sessionId !== '')).toHaveLength(5);
+      const live = await liveOf(log, () => true);
+      expect(live).toHaveLength(6);
+      expect(live.filter((entry) => entry.sessionId === '')).toEqual([wideOf('user-x', now)]);
+    });
+
+    it('finding 2: refuses a bound whose replacement is not a user-wide revocation of its user', async () => {
+      const { log, clock } = await open();
+      const now = clock.now();
+      const entry = sessionOf('user-x', 1, now);
+      for (const userWide of [
+        { ...wideOf('user-x', now), userId: 'user-y' },
+        { ...wideOf('user-x', now), tenantId: 'tenant-2' },
+        { ...wideOf('user-x', now), sessionId: 'session-1' },
+      ]) {
+        await expect(
+          log.appendBounded(entry, {
+            maxLivePerTenant: 10,
+            perUser: { userId: 'user-x', maxLive: 1, userWide },
+          }),
+        ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+      expect(await log.latestSequence()).toBe(0n);
+    });
+  });
+
   describe('trimming', () => {
     it('answers undefined once `after + 1` is trimmed away; later entries stay readable', async () => {
       const { log, clock } = await open({ capacity: 10 });

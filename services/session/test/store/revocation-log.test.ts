@@ -146,6 +146,44 @@ describe('Redis revocation log, 3-master Cluster (invariant 4: no CROSSSLOT anyw
       await log.close();
     }
   });
+
+  it('finding 2: keeps a user’s count in the same slot, expiring with their last entry', async () => {
+    const clock = new ManualClock();
+    const name = `bound-${randomUUID()}`;
+    const log = new RedisRevocationLog(suite.client(), { clock, name });
+    try {
+      const now = clock.now();
+      const userWide = {
+        ...revocation(0, now),
+        sessionId: '',
+        userId: 'user-x',
+        applicationId: '',
+      };
+      for (let n = 1; n <= 2; n++) {
+        await log.appendBounded(
+          { ...revocation(n, now), userId: '', applicationId: '', expiresAt: now + 60_000 },
+          { maxLivePerTenant: 10, perUser: { userId: 'user-x', maxLive: 1, userWide } },
+        );
+      }
+      const redis = suite.redis();
+      const keys = (await redis.keys()).filter((key) => key.startsWith(`{${name}}`));
+      const user = keys.filter((key) => /:(user|wide):/.test(key)).sort();
+      expect(user).toEqual([
+        `{${name}}:user:8:tenant-1:user-x`,
+        `{${name}}:wide:8:tenant-1:user-x`,
+      ]);
+      const slots = await Promise.all(keys.map((key) => redis.keyslot?.(key)));
+      expect(new Set(slots).size).toBe(1);
+      // They expire with the user's last entry (the user-wide one, an hour), by the log's clock.
+      for (const key of user) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(3_000_000);
+        expect(ttl).toBeLessThanOrEqual(userWide.expiresAt - now);
+      }
+    } finally {
+      await log.close();
+    }
+  });
 });
 
 describe('Redis revocation log when Redis fails (invariant 5: fail closed and fast)', () => {

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@tessera/clock';
-import { revocationLimitReached } from '../revocation-limit.js';
-import type {
-  AppendLimits,
-  LogPosition,
-  Revocation,
-  RevocationLog,
-  RevocationSnapshot,
-  SequencedRevocation,
+import { checkUserBound, revocationLimitReached } from '../revocation-limit.js';
+import {
+  type AppendLimits,
+  type AppendOutcome,
+  isUserWide,
+  type LogPosition,
+  type Revocation,
+  type RevocationLog,
+  type RevocationSnapshot,
+  type SequencedRevocation,
+  supersedes,
 } from '../revocation-log.js';
+
+/** A live entry, with the user it counts against ('' when none). */
+interface LiveEntry {
+  readonly revocation: Revocation;
+  readonly countedFor: string;
+}
 
 /**
  * The revocation log in process memory, for `npm start` without Redis. Keeps at most
@@ -20,7 +29,7 @@ export class MemoryRevocationLog implements RevocationLog {
   /** Recent entries, for readers that resume after a sequence number. */
   #entries: SequencedRevocation[] = [];
   /** Every revocation not yet past its expiry, for snapshots. */
-  #live: Revocation[] = [];
+  #live: LiveEntry[] = [];
   #sequence = 0n;
   /** A process-memory log loses everything with the process, so each one is its own epoch. */
   readonly #epoch = randomUUID();
@@ -32,31 +41,64 @@ export class MemoryRevocationLog implements RevocationLog {
   }
 
   async append(revocation: Revocation, limits?: AppendLimits): Promise<bigint> {
-    if (limits !== undefined) {
-      this.#prune();
+    return (await this.#append(revocation, limits)).sequence;
+  }
+
+  async appendBounded(revocation: Revocation, limits: AppendLimits): Promise<AppendOutcome> {
+    return this.#append(revocation, limits);
+  }
+
+  /** Synchronous from the count to the write, so no other append interleaves. */
+  #append(given: Revocation, limits: AppendLimits | undefined): AppendOutcome {
+    const bound = limits?.perUser;
+    if (bound !== undefined) checkUserBound(given, bound);
+    // Counting scans every live entry: only appends with limits pay for it (an unlimited
+    // append stays O(1), as a bulk load needs).
+    if (limits !== undefined) this.#prune();
+    const countedFor = bound === undefined ? '' : userKey(given.tenantId, bound.userId);
+    let revocation = given;
+    if (bound !== undefined) {
+      let held = 0;
+      for (const entry of this.#live) if (entry.countedFor === countedFor) held += 1;
+      if (held >= bound.maxLive) revocation = bound.userWide;
+    }
+    // Only an entry counted against the same user is replaced (a revocation of the user by a
+    // key that did not name a bound stays as it was published).
+    const replaced =
+      bound !== undefined && isUserWide(revocation)
+        ? this.#live.filter(
+            (entry) => entry.countedFor === countedFor && supersedes(revocation, entry.revocation),
+          )
+        : [];
+    if (limits !== undefined && replaced.length === 0) {
       let live = 0;
-      for (const entry of this.#live) if (entry.tenantId === revocation.tenantId) live += 1;
+      for (const entry of this.#live) if (entry.revocation.tenantId === given.tenantId) live += 1;
       if (live >= limits.maxLivePerTenant) {
-        throw revocationLimitReached(revocation.tenantId, limits.maxLivePerTenant);
+        throw revocationLimitReached(given.tenantId, limits.maxLivePerTenant);
       }
     }
+    if (replaced.length > 0) this.#live = this.#live.filter((entry) => !replaced.includes(entry));
     this.#sequence += 1n;
     this.#entries.push({ sequence: this.#sequence, revocation });
-    this.#live.push(revocation);
+    this.#live.push({ revocation, countedFor });
     if (this.#entries.length > this.#capacity) this.#entries = this.#entries.slice(-this.#capacity);
     for (const wake of this.#waiters) wake();
-    return this.#sequence;
+    return { sequence: this.#sequence, revocation };
   }
 
   async snapshot(): Promise<RevocationSnapshot> {
     this.#prune();
-    return { epoch: this.#epoch, sequence: this.#sequence, revocations: [...this.#live] };
+    return {
+      epoch: this.#epoch,
+      sequence: this.#sequence,
+      revocations: this.#live.map((entry) => entry.revocation),
+    };
   }
 
   #prune(): void {
     const now = this.#clock.now();
     // An entry past its expiry covers only tokens that have expired on their own.
-    this.#live = this.#live.filter((revocation) => revocation.expiresAt > now);
+    this.#live = this.#live.filter((entry) => entry.revocation.expiresAt > now);
   }
 
   async readAfter(
@@ -105,4 +147,9 @@ export class MemoryRevocationLog implements RevocationLog {
   async position(): Promise<LogPosition> {
     return { epoch: this.#epoch, sequence: this.#sequence };
   }
+}
+
+/** The key of one user's count: tenant and user, unambiguous whatever characters they hold. */
+function userKey(tenantId: string, userId: string): string {
+  return JSON.stringify([tenantId, userId]);
 }

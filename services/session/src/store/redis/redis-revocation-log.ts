@@ -3,14 +3,16 @@ import type { Clock } from '@tessera/clock';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import { Cluster } from 'ioredis';
 import { z } from 'zod';
-import { revocationLimitReached } from '../revocation-limit.js';
-import type {
-  AppendLimits,
-  LogPosition,
-  Revocation,
-  RevocationLog,
-  RevocationSnapshot,
-  SequencedRevocation,
+import { checkUserBound, revocationLimitReached } from '../revocation-limit.js';
+import {
+  type AppendLimits,
+  type AppendOutcome,
+  isUserWide,
+  type LogPosition,
+  type Revocation,
+  type RevocationLog,
+  type RevocationSnapshot,
+  type SequencedRevocation,
 } from '../revocation-log.js';
 import type { Closable } from '../session-store.js';
 import {
@@ -101,7 +103,7 @@ const streamEntry = z.tuple([z.string(), z.array(z.string())]);
 const zscanReply = z.tuple([z.string(), z.array(z.string())]);
 const readReply = z.tuple([sequenceText, z.string(), z.array(streamEntry)]);
 const appendReply = z.union([
-  z.tuple([z.literal('ok'), sequenceText, z.string()]),
+  z.tuple([z.literal('ok'), sequenceText, z.string(), z.enum(['1', ''])]),
   z.tuple([z.literal('limit')]),
 ]);
 const xreadReply = z.array(z.tuple([z.string(), z.array(streamEntry)])).nullable();
@@ -118,6 +120,10 @@ const ABORTED = Symbol('aborted');
  * - `:live`   a sorted set of the entries by `expiresAt`, for snapshots; each append drops
  *             the ones past expiry by the injected clock;
  * - `:live:<tenantId>` the same per tenant, to count a tenant's live entries against its limit;
+ * - `:user:<n>:<tenantId>:<userId>` the same for the entries counted against one user's
+ *             bound (`n` the length of the tenant id, so ids with colons cannot collide), and
+ *             `:wide:<n>:<tenantId>:<userId>` a hash naming the user's latest user-wide entry,
+ *             which the next one replaces; both expire with their last entry;
  * - `:epoch`  a random id written by whichever script finds it missing: a Redis that lost its
  *             data (FLUSHALL, a restart without persistence) loses the epoch with the rest,
  *             so readers holding the old one learn they must take a snapshot.
@@ -188,30 +194,55 @@ export class RedisRevocationLog implements RevocationLog, Closable {
   }
 
   async append(revocation: Revocation, limits?: AppendLimits): Promise<bigint> {
+    return (await this.#append(revocation, limits)).sequence;
+  }
+
+  async appendBounded(revocation: Revocation, limits: AppendLimits): Promise<AppendOutcome> {
+    return this.#append(revocation, limits);
+  }
+
+  async #append(revocation: Revocation, limits: AppendLimits | undefined): Promise<AppendOutcome> {
     if (!Number.isFinite(revocation.notBefore) || !Number.isFinite(revocation.expiresAt)) {
       throw invalidArgument('revocation', 'notBefore and expiresAt must be epoch milliseconds');
     }
+    const bound = limits?.perUser;
+    if (bound !== undefined) checkUserBound(revocation, bound);
     const { sequence, stream, live, epoch } = this.#keys;
+    const tag = `{${this.#name}}`;
+    // Without a bound the user keys are never touched; they only need to be in the slot.
+    const user =
+      bound === undefined
+        ? ''
+        : `${revocation.tenantId.length}:${revocation.tenantId}:${bound.userId}`;
     const reply = await withDeadline(this.#deadlineMs, () =>
       this.#scripts.revocationLogAppend(
         sequence,
         stream,
         live,
         epoch,
-        `{${this.#name}}:live:${revocation.tenantId}`,
+        `${tag}:live:${revocation.tenantId}`,
+        `${tag}:user:${user}`,
+        `${tag}:wide:${user}`,
         encode(revocation),
         revocation.expiresAt,
         this.#clock.now(),
         this.#capacity,
         randomUUID(),
         limits === undefined ? '' : limits.maxLivePerTenant,
+        bound === undefined ? '' : bound.maxLive,
+        bound === undefined ? '' : encode(bound.userWide),
+        bound === undefined ? 0 : bound.userWide.expiresAt,
+        bound === undefined ? 0 : bound.userWide.notBefore,
+        isUserWide(revocation) ? '1' : '',
+        revocation.notBefore,
       ),
     );
     const parsed = parseReply(appendReply, reply, 'append');
     if (parsed[0] === 'limit') {
       throw revocationLimitReached(revocation.tenantId, limits?.maxLivePerTenant ?? 0);
     }
-    return BigInt(parsed[1]);
+    const written = parsed[3] === '1' && bound !== undefined ? bound.userWide : revocation;
+    return { sequence: BigInt(parsed[1]), revocation: written };
   }
 
   /**

@@ -13,7 +13,7 @@ const read = (url: URL): string => readFileSync(url, 'utf8');
 /** The scripts by command name (prefixed: the names become methods of the ioredis client). */
 export const REVOCATION_LOG_SCRIPTS = Object.freeze({
   revocationLogAppend: {
-    numberOfKeys: 5,
+    numberOfKeys: 7,
     lua: read(new URL('./lua/revocation-append.lua', import.meta.url)),
   },
   revocationLogRead: {
