@@ -1,9 +1,9 @@
-import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import type { sessionV1 } from '@tessera/contracts';
 import { credentialsMetadata } from '@tessera/grpc-runtime';
 import { createLocalValidator, type LocalValidator } from '@tessera/local-validation';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startSessionFor, startStack } from '../support/stack.js';
 
 let s: Stack;
 let validator: LocalValidator;
@@ -24,21 +24,7 @@ afterAll(async () => {
   await s.close();
 });
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 /** Validates until `predicate` holds (revocations arrive by stream), bounded. */
 async function eventually(token: string, predicate: (reason: string | undefined) => boolean) {

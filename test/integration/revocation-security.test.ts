@@ -19,6 +19,7 @@ import {
   memoryStores,
   revocationApplied,
   type Stack,
+  startSessionFor,
   startStack,
 } from '../support/stack.js';
 
@@ -50,21 +51,7 @@ describe('security finding 2 — the revocation set stays bounded', () => {
       { tenantId: s.realm.tenantA, selector, ownerUserId: '' },
       apiKey,
     );
-  const startSession = (userId: string) =>
-    s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-      s.issuerClient,
-      'startSession',
-      {
-        tenantId: s.realm.tenantA,
-        applicationId: s.realm.applicationA,
-        userId,
-        authenticationType: 'PASSWORD',
-        presenter: undefined,
-        device: undefined,
-        scopes: [],
-        dataJson: '',
-      },
-    );
+  const startSession = (userId: string) => startSessionFor(s, userId);
   const latest = () => {
     if (stores === undefined) throw new Error('no stores');
     return stores.revocations.latestSequence();

@@ -1,7 +1,13 @@
 import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../gateway/support-fusionauth.js';
-import { claimsOf, revocationApplied, type Stack, startStack } from '../support/stack.js';
+import {
+  claimsOf,
+  revocationApplied,
+  type Stack,
+  startSessionFor,
+  startStack,
+} from '../support/stack.js';
 
 let s: Stack;
 beforeAll(async () => {
@@ -11,21 +17,7 @@ afterAll(() => s?.close());
 
 const REVOKED = commonV1.ValidationReason.VALIDATION_REASON_REVOKED;
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 const issueFor = (token: string) =>
   s.call<issuerV1.IssueForApplicationRequest, issuerV1.IssueForApplicationResponse>(

@@ -2,7 +2,7 @@ import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
 import { type RedisServer, redisCommand, startRedisServer } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayStack, startGatewayStack } from '../support/gateway-stack.js';
-import { redisStores } from '../support/stack.js';
+import { redisStores, startSessionFor } from '../support/stack.js';
 
 // The stack's heartbeat is 200 ms; this bound is that plus slack for a loaded machine.
 const REFUSED_WITHIN_MS = 3000;
@@ -18,21 +18,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 const revokeSession = (id: string) =>
   s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {

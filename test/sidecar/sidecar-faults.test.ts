@@ -1,6 +1,6 @@
-import { envoyTypeV3, type issuerV1, type sessionV1 } from '@tessera/contracts';
+import { envoyTypeV3, type sessionV1 } from '@tessera/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startSessionFor, startStack } from '../support/stack.js';
 import {
   checkRequest,
   type Forwarder,
@@ -45,21 +45,7 @@ async function sidecarWith(options: Partial<Parameters<typeof startSidecar>[1]> 
   return sidecar;
 }
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 const revoke = (refreshTokenId: string) =>
   s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {

@@ -4,7 +4,7 @@ import { commonV1, envoyTypeV3 } from '@tessera/contracts';
 import { readErrorDetails, type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../services/sidecar/src/decision/policy.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startSessionFor, startStack } from '../support/stack.js';
 import { checkRequest, type RunningSidecar, startSidecar, until } from './support.js';
 
 let s: Stack;
@@ -43,21 +43,7 @@ function portOf(client: { getChannel(): { getTarget(): string } }): string {
   return client.getChannel().getTarget().split(':').at(-1) ?? '';
 }
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 const revoke = (refreshTokenId: string) =>
   s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {

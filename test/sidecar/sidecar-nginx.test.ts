@@ -1,9 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import type { sessionV1 } from '@tessera/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../services/sidecar/src/decision/policy.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startSessionFor, startStack } from '../support/stack.js';
 import { type RunningNginx, startNginx } from './nginx.js';
 import { type RunningSidecar, startSidecar, until } from './support.js';
 
@@ -44,21 +44,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const startSession = (userId: string) =>
-  s.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
-    s.issuerClient,
-    'startSession',
-    {
-      tenantId: s.realm.tenantA,
-      applicationId: s.realm.applicationA,
-      userId,
-      authenticationType: 'PASSWORD',
-      presenter: undefined,
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-    },
-  );
+const startSession = (userId: string) => startSessionFor(s, userId);
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${nginx.url}${path}`, { headers });

@@ -147,3 +147,31 @@ export async function revocationApplied(stack: Stack, sequence: bigint): Promise
   if (stack.issuer.revocations.sequence < sequence)
     throw new Error(`revocation ${sequence} never reached the issuer`);
 }
+
+/**
+ * Starts a session of `userId` for tenant A's first application through the issuer, as an
+ * internal login service does (`StartSession`); `fields` overrides any request field.
+ */
+export function startSessionFor(
+  stack: Stack,
+  userId: string,
+  fields: Partial<issuerV1.StartSessionRequest> = {},
+  apiKey?: string,
+): Promise<issuerV1.StartSessionResponse> {
+  return stack.call<issuerV1.StartSessionRequest, issuerV1.StartSessionResponse>(
+    stack.issuerClient,
+    'startSession',
+    {
+      tenantId: stack.realm.tenantA,
+      applicationId: stack.realm.applicationA,
+      userId,
+      authenticationType: 'PASSWORD',
+      presenter: undefined,
+      device: undefined,
+      scopes: [],
+      dataJson: '',
+      ...fields,
+    },
+    apiKey,
+  );
+}
