@@ -115,35 +115,7 @@ export async function startSessionChains(
   },
 ): Promise<ChainWorkload> {
   const { client, realm, apiKey, deadlineMs } = options;
-  const tokens = await Promise.all(
-    Array.from({ length: options.clients }, async (_, index) => {
-      const created = await unaryCall(
-        client.create.bind(client),
-        {
-          tenantId: realm.tenantA,
-          applicationId: realm.applicationA,
-          userId: `bench-session-${index}`,
-          policy: {
-            expiration: commonV1.ExpirationPolicy.EXPIRATION_POLICY_FIXED,
-            usage: commonV1.UsagePolicy.USAGE_POLICY_ONE_TIME_USE,
-            timeToLiveMinutes: ONE_TIME_USE.timeToLiveMinutes,
-            maximumTimeToLiveMinutes: ONE_TIME_USE.maximumTimeToLiveMinutes,
-            gracePeriodSeconds: ONE_TIME_USE.gracePeriodSeconds,
-            revokeFamilyOnReuse: ONE_TIME_USE.revokeFamilyOnReuse,
-          },
-          device: { ...DEVICE, lastAccessedInstant: BigInt(Date.now()) },
-          scopes: [],
-          dataJson: '',
-          sessionClaimsJson: '',
-          sourceId: '',
-          startInstant: 0n,
-          presenter: PRESENTER,
-        },
-        { deadlineMs, metadata: credentialsMetadata(apiKey) },
-      );
-      return created.refreshToken;
-    }),
-  );
+  const tokens = await createSessions(options);
   let sent = 0;
   return {
     rotate: async (index) => {
@@ -286,4 +258,48 @@ function tokenOf(tokens: readonly string[], index: number): string {
   const token = tokens[index];
   if (token === undefined) throw new Error(`no chain for virtual client ${index}`);
   return token;
+}
+
+/**
+ * Starts `options.clients` OneTimeUse sessions of applicationA with the session service's
+ * `Create`, one user each (`<userPrefix>-<index>`), and returns their refresh tokens.
+ */
+export async function createSessions(
+  options: ChainOptions & {
+    readonly client: sessionV1.SessionServiceClient;
+    readonly apiKey: string;
+    readonly userPrefix?: string;
+  },
+): Promise<string[]> {
+  const { client, realm, apiKey, deadlineMs } = options;
+  const userPrefix = options.userPrefix ?? 'bench-session';
+  return Promise.all(
+    Array.from({ length: options.clients }, async (_, index) => {
+      const created = await unaryCall(
+        client.create.bind(client),
+        {
+          tenantId: realm.tenantA,
+          applicationId: realm.applicationA,
+          userId: `${userPrefix}-${index}`,
+          policy: {
+            expiration: commonV1.ExpirationPolicy.EXPIRATION_POLICY_FIXED,
+            usage: commonV1.UsagePolicy.USAGE_POLICY_ONE_TIME_USE,
+            timeToLiveMinutes: ONE_TIME_USE.timeToLiveMinutes,
+            maximumTimeToLiveMinutes: ONE_TIME_USE.maximumTimeToLiveMinutes,
+            gracePeriodSeconds: ONE_TIME_USE.gracePeriodSeconds,
+            revokeFamilyOnReuse: ONE_TIME_USE.revokeFamilyOnReuse,
+          },
+          device: { ...DEVICE, lastAccessedInstant: BigInt(Date.now()) },
+          scopes: [],
+          dataJson: '',
+          sessionClaimsJson: '',
+          sourceId: '',
+          startInstant: 0n,
+          presenter: PRESENTER,
+        },
+        { deadlineMs, metadata: credentialsMetadata(apiKey) },
+      );
+      return created.refreshToken;
+    }),
+  );
 }

@@ -484,7 +484,14 @@ function describe(measured: HttpMeasured): string {
 }
 
 /** Vends `count` ES256 tokens of tenant A through the issuer's gRPC Vend. */
-async function vendPool(setup: RestSetup, count: number): Promise<string[]> {
+/**
+ * Vends `count` tokens of tenant A over gRPC with the realm's admin key, 64 calls in flight:
+ * tokens no validator has seen yet.
+ */
+export async function vendPool(
+  setup: Pick<RestSetup, 'stack' | 'issuerClient' | 'deadlineMs'>,
+  count: number,
+): Promise<string[]> {
   const { issuerClient, stack, deadlineMs } = setup;
   const request: issuerV1.VendRequest = {
     tenantId: stack.realm.tenantA,

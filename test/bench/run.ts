@@ -13,11 +13,15 @@
  * 6. the REST hop (rest.ts): a fastify HTTP echo, then vend, validate (repeat and first-seen
  *    tokens) and refresh through the built gateway, with autocannon as the load generator,
  *    the full refresh chain against the README's absolute target;
- * 7. RSS of every process after the run.
+ * 7. RSS of every process after the run;
+ * 8. the validation sidecar (sidecar.ts): Envoy Check and auth-request mode against the echoes,
+ *    first-seen tokens, memory after a million validations, time to ready;
+ * 9. revocation fan-out (fan-out.ts): 1,000 WatchRevocations subscribers on one session service.
  *
  * BENCH_SECONDS (default 2) sets how long each figure is measured, after a warm-up of a
  * quarter of that. Ratios are reported, never enforced: the exit code only says whether the
- * bench itself ran. BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
+ * bench itself ran. BENCH_ONLY=crypto,servers,sidecar,fanout selects parts (all by default).
+ * BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
  * of the servers under one load (see profile.ts).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -27,6 +31,7 @@ import { issuerV1, sessionV1 } from '@tessera/contracts';
 import { createChannelOptions, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
 import { processStats } from './children.js';
 import { EchoServiceClient } from './echo-service.js';
+import { printFanOut, runFanOut } from './fan-out.js';
 import type { Operation } from './load.js';
 import { type Measured, measure, serialLimit, type Timing, type Watched } from './measure.js';
 import { PROFILE_MODES, type ProfileMode, runProfile } from './profile.js';
@@ -34,10 +39,14 @@ import { type BenchAlgorithm, type CryptoCase, createCryptoCases } from './raw-c
 import { startDirectChains, startIssuerChains, startSessionChains } from './refresh-chains.js';
 import { formatBytes, formatMicros, formatRate, formatRatio, NONE, renderTable } from './report.js';
 import { createRestWorkloads, measureRest, printRest, REFRESH_TARGET } from './rest.js';
-import { startStack } from './stack.js';
+import { printSidecar, runSidecar } from './sidecar.js';
+import { type BenchStack, startStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const IN_FLIGHT = [1, 64] as const;
+/** The parts BENCH_ONLY selects from. */
+const BENCH_PARTS = ['crypto', 'servers', 'sidecar', 'fanout'] as const;
+type BenchPart = (typeof BENCH_PARTS)[number];
 /** README, Performance: Vend, first-seen Validate and Rotate reach at least 70% of their limit. */
 const TARGET = 0.7;
 const DEADLINE_MS = 10_000;
@@ -73,9 +82,29 @@ console.log(
 );
 
 if (profileMode === undefined) {
-  const crypto = await measureCrypto();
-  printCrypto(crypto);
-  await measureServers(crypto);
+  const only = readOnly();
+  const crypto = only.has('crypto') || only.has('servers') ? await measureCrypto() : undefined;
+  if (crypto !== undefined) printCrypto(crypto);
+  if (only.has('servers') || only.has('sidecar')) {
+    const stack = await startStack({ root: ROOT });
+    try {
+      if (crypto !== undefined && only.has('servers')) await measureServers(crypto, stack);
+      if (only.has('sidecar')) {
+        printSidecar(
+          await runSidecar({
+            root: ROOT,
+            stack,
+            timing,
+            deadlineMs: DEADLINE_MS,
+            verify: crypto === undefined ? undefined : fastestRaw(crypto, 'ES256', 'verify'),
+          }),
+        );
+      }
+    } finally {
+      await stack.stop();
+    }
+  }
+  if (only.has('fanout')) printFanOut(await runFanOut({ root: ROOT, deadlineMs: DEADLINE_MS }));
 } else {
   await runProfile(profileMode, { root: ROOT, timing, deadlineMs: DEADLINE_MS });
 }
@@ -96,6 +125,25 @@ function readBenchSeconds(): number {
     throw new Error(`BENCH_SECONDS must be a number of seconds in (0, 60], got "${raw}"`);
   }
   return value;
+}
+
+/**
+ * BENCH_ONLY: a comma-separated selection of the bench's parts (every part when unset):
+ * `crypto` (raw crypto), `servers` (gRPC and REST figures; measures crypto too, its limits),
+ * `sidecar` (the validation sidecar), `fanout` (1,000 WatchRevocations subscribers).
+ */
+function readOnly(): ReadonlySet<BenchPart> {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw.trim() === '') return new Set(BENCH_PARTS);
+  const parts = new Set<BenchPart>();
+  for (const name of raw.split(',').map((part) => part.trim())) {
+    const part = BENCH_PARTS.find((candidate) => candidate === name);
+    if (part === undefined) {
+      throw new Error(`BENCH_ONLY lists parts of ${BENCH_PARTS.join(', ')}, got "${name}"`);
+    }
+    parts.add(part);
+  }
+  return parts;
 }
 
 function readProfileMode(): ProfileMode | undefined {
@@ -185,8 +233,7 @@ interface Round {
   readonly refresh: Measured;
 }
 
-async function measureServers(crypto: readonly CryptoResult[]): Promise<void> {
-  const stack = await startStack({ root: ROOT });
+async function measureServers(crypto: readonly CryptoResult[], stack: BenchStack): Promise<void> {
   const { realm } = stack;
   // One long-lived channel per server, as tessera's own clients keep them.
   const echoClient = new EchoServiceClient(
@@ -320,7 +367,6 @@ async function measureServers(crypto: readonly CryptoResult[]): Promise<void> {
     issuerClient.close();
     sessionClient.close();
     await closeDirect();
-    await stack.stop();
   }
 }
 

@@ -79,15 +79,21 @@ export class RevocationFeed {
               'the revocation log lost data; subscribers resync',
             );
           }
+          const moved = position.epoch !== this.#epoch || position.sequence !== this.#latest;
           this.#latest = position.sequence;
           this.#epoch = position.epoch;
           this.#recent = [];
+          if (moved) this.#wakeAll();
         } else if (entries.length > 0) {
           this.#recent.push(...entries);
           if (this.#recent.length > this.#window) this.#recent = this.#recent.slice(-this.#window);
           this.#latest = entries[entries.length - 1]?.sequence ?? this.#latest;
+          this.#wakeAll();
         }
-        this.#wakeAll();
+        // A read that ended with nothing new wakes nobody: a wake restarts a subscriber's idle
+        // timer, and the blocking read ends as often as a heartbeat is due, so a subscriber
+        // woken a little before each one would never get a heartbeat and its validator would
+        // judge its revocations stale.
       } catch (error) {
         if (this.#stop.signal.aborted) return;
         this.#logger.warn({ err: error }, 'revocation log unreachable; retrying');
