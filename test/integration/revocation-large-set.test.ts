@@ -11,8 +11,12 @@ import { memoryStores, redisStores, type Stack, startStack } from '../support/st
 
 const LIVE_ENTRIES = 100_000;
 const MAX_MESSAGE_BYTES = 64 * 1024;
-/** A correctness bound, not a benchmark: a set this size must never lock a subscriber out. */
-const READY_WITHIN_MS = 30_000;
+/**
+ * A correctness bound, not a benchmark: a set this size must never lock a subscriber out (before
+ * paging it never got ready at all). Typically 1–3 s; the bound leaves room for a 2-core machine
+ * running the rest of the suite's processes beside it, where one run took over 30 s.
+ */
+const READY_WITHIN_MS = 90_000;
 
 describe.each([
   ['memory', () => Promise.resolve(undefined)],
