@@ -77,7 +77,14 @@ export async function startDirectChains(
           device: { ...DEVICE, lastAccessedInstant: Date.now() },
           scopes: [],
           data: {},
-          sessionClaims: {},
+          sessionClaims: {
+            authTime: 0,
+            authenticationType: 'PASSWORD',
+            roles: [],
+            email: '',
+            emailVerified: false,
+            preferredUsername: '',
+          },
           presenter: PRESENTER,
         });
         return created.token;
@@ -181,6 +188,7 @@ export async function startIssuerSessions(options: IssuerSessionOptions): Promis
             identityLinks: [],
           },
           identityLink: undefined,
+          registration: undefined,
         },
         directoryCall(),
       );
@@ -210,6 +218,7 @@ export async function startIssuerSessions(options: IssuerSessionOptions): Promis
           authenticationType: 'PASSWORD',
           presenter: PRESENTER,
           device: { ...DEVICE, lastAccessedInstant: BigInt(Date.now()) },
+          requestId: '',
           scopes: [],
           dataJson: '',
         },
@@ -292,7 +301,8 @@ export async function createSessions(
           device: { ...DEVICE, lastAccessedInstant: BigInt(Date.now()) },
           scopes: [],
           dataJson: '',
-          sessionClaimsJson: '',
+          sessionClaims: undefined,
+          requestId: '',
           sourceId: '',
           startInstant: 0n,
           presenter: PRESENTER,

@@ -88,7 +88,7 @@ const record = (id: string): sessionV1.RefreshToken => ({
   scopes: ['offline_access'],
   dataJson: '{}',
   policy: undefined,
-  sessionClaimsJson: '{}',
+  sessionClaims: undefined,
   sourceId: '',
 });
 

@@ -164,6 +164,7 @@ describe('security finding 8 — a refresh reflects the user as they are now', (
           identityLinks: [],
         },
         identityLink: undefined,
+        registration: undefined,
       },
     );
     expect(await refreshFails(refreshToken)).toBe(true);

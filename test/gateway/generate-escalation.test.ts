@@ -86,6 +86,7 @@ describe('security finding 1 — application tokens do not escalate to Generate 
         authenticationType: 'PASSWORD',
         presenter: undefined,
         device: undefined,
+        requestId: '',
         scopes: [GENERATE_SCOPE],
         dataJson: '',
       },

@@ -207,6 +207,7 @@ export async function createUser(
         identityLinks: [],
       },
       identityLink: undefined,
+      registration: undefined,
     },
   );
   for (const applicationId of options.applicationIds ?? [])
@@ -264,6 +265,7 @@ export function startSession(
       },
       scopes: ['offline_access'],
       dataJson: '',
+      requestId: '',
     },
   );
 }

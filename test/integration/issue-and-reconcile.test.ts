@@ -31,6 +31,7 @@ const reconcile = (encodedJwt: string, applicationId = s.realm.applicationA) =>
     encodedJwt,
     presenter: { ipAddress: '192.168.1.42', userAgent: 'ua' },
     device: undefined,
+    requestId: '',
   });
 
 const failReconcile = (encodedJwt: string) =>
@@ -267,6 +268,7 @@ describe('security finding 7 — Reconcile trusts only what it can bind', () => 
       encodedJwt,
       presenter: undefined,
       device: undefined,
+      requestId: '',
     });
 
   const failWith = (provider: Provider, encodedJwt: string) =>
@@ -306,6 +308,7 @@ describe('security finding 7 — Reconcile trusts only what it can bind', () => 
           identityLinks: [],
         },
         identityLink: undefined,
+        registration: undefined,
       },
     );
     await s.call<sessionV1.UpsertRegistrationRequest, sessionV1.UpsertRegistrationResponse>(

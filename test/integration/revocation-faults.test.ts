@@ -37,6 +37,7 @@ const startSession = (stack: GatewayStack, userId: string) =>
       authenticationType: 'PASSWORD',
       presenter: undefined,
       device: undefined,
+      requestId: '',
       scopes: [],
       dataJson: '',
     },

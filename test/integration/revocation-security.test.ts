@@ -228,6 +228,7 @@ describe.each([
           authenticationType: 'PASSWORD',
           presenter: undefined,
           device: undefined,
+          requestId: '',
           scopes: ['offline_access'],
           dataJson: '',
         },

@@ -35,6 +35,7 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
           device: undefined,
           scopes: ['offline_access'],
           dataJson: '',
+          requestId: '',
           ...extra,
         },
       );
@@ -202,6 +203,7 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
             identityLinks: [],
           },
           identityLink: undefined,
+          registration: undefined,
         },
       );
 
@@ -279,7 +281,8 @@ export function describeSessionFlows(label: string, options: () => StackOptions)
             device: undefined,
             scopes: [],
             dataJson: '',
-            sessionClaimsJson: '',
+            sessionClaims: undefined,
+            requestId: '',
             startInstant: 0n,
             presenter: undefined,
             sourceId,

@@ -54,6 +54,7 @@ describe('review: a fork carries its source session’s scopes into another appl
         authenticationType: 'PASSWORD',
         presenter: undefined,
         device: undefined,
+        requestId: '',
         scopes: [GENERATE_SCOPE],
         dataJson: '',
       },

@@ -20,6 +20,7 @@ describe('review: a token no user authenticated for is still accepted as an end 
         authenticationType: 'PASSWORD',
         presenter: undefined,
         device: undefined,
+        requestId: '',
         scopes: [],
         dataJson: '',
       },

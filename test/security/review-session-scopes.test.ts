@@ -35,6 +35,7 @@ const startSession = (scopes: string[]) =>
       authenticationType: 'PASSWORD',
       presenter: undefined,
       device: undefined,
+      requestId: '',
       scopes,
       dataJson: '',
     },

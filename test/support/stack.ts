@@ -170,6 +170,7 @@ export function startSessionFor(
       device: undefined,
       scopes: [],
       dataJson: '',
+      requestId: '',
       ...fields,
     },
     apiKey,

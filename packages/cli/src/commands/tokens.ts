@@ -131,6 +131,7 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
             authenticationType: options.authenticationType,
             presenter: undefined,
             device: undefined,
+            requestId: '',
             scopes: [],
             dataJson: '',
           },

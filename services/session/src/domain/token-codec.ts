@@ -24,6 +24,10 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{64}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Domain separation: the successor HMAC never equals a stored hash of the same token. */
 const ROTATE_LABEL = 'tessera-rotate:';
+/** Domain separation for the first token of a family created with a request id. */
+const CREATE_LABEL = 'tessera-create:';
+/** Domain separation for the key a Create's request id is stored under. */
+const REQUEST_LABEL = 'tessera-create-request:';
 
 /** What a well-formed token says about itself. */
 export interface ParsedToken {
@@ -45,6 +49,17 @@ export interface TokenCodec {
    * stored, and concurrent rotations of one token all compute the one value that is minted.
    */
   successor(token: string): string;
+  /**
+   * The first token of a family created with a request id: derived from the (random) family
+   * id and the request id, so a resent Create returns the same token without it ever being
+   * stored. Nobody without the pepper can compute it.
+   */
+  firstToken(familyId: string, requestId: string): string;
+  /**
+   * HMAC of the parts (NUL-separated) in hex: the name a Create's request id is kept under,
+   * so a client-chosen id never appears in a key and every key has one bounded length.
+   */
+  requestKey(parts: readonly string[]): string;
 }
 
 /** True when `value` is a UUID in its textual form (family ids are). */
@@ -101,6 +116,13 @@ export function createTokenCodec(pepper: Uint8Array): TokenCodec {
         'base64url',
       );
     },
+    firstToken: (familyId: string, requestId: string): string =>
+      Buffer.concat([
+        uuidToBytes(familyId),
+        hmac(CREATE_LABEL, familyId.toLowerCase(), '\0', requestId),
+      ]).toString('base64url'),
+    requestKey: (parts: readonly string[]): string =>
+      hmac(REQUEST_LABEL, parts.join('\0')).toString('hex'),
   });
 }
 

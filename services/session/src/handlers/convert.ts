@@ -8,6 +8,7 @@ import type {
   Presenter,
   RefreshPolicy,
   RefreshTokenRecord,
+  SessionClaims,
   UsagePolicy,
 } from '../store/session-store.js';
 
@@ -114,6 +115,36 @@ export function scopesFromProto(scopes: readonly string[]): string[] {
   return scopes.map((scope, i) => bounded(scope, `scopes[${i}]`, 256));
 }
 
+/**
+ * Session claims from the wire, bounded like every other stored field: at most 1,024 roles
+ * of 256 characters, an email of 320, a username of 256, an authentication type of 64.
+ */
+export function sessionClaimsFromProto(claims: sessionV1.SessionClaims | undefined): SessionClaims {
+  const roles = claims?.roles ?? [];
+  if (roles.length > 1024) throw invalidArgument('session_claims.roles', 'at most 1024 roles');
+  const authTime = Number(claims?.authTime ?? 0n);
+  if (!Number.isSafeInteger(authTime) || authTime < 0) {
+    throw invalidArgument('session_claims.auth_time', 'must be epoch seconds');
+  }
+  return {
+    authTime,
+    authenticationType: bounded(
+      claims?.authenticationType,
+      'session_claims.authentication_type',
+      64,
+    ),
+    roles: roles.map((role, i) => bounded(role, `session_claims.roles[${i}]`, 256)),
+    email: bounded(claims?.email, 'session_claims.email', 320),
+    emailVerified: claims?.emailVerified ?? false,
+    preferredUsername: bounded(claims?.preferredUsername, 'session_claims.preferred_username', 256),
+  };
+}
+
+/** Session claims for the wire. */
+export function sessionClaimsToProto(claims: SessionClaims): sessionV1.SessionClaims {
+  return { ...claims, authTime: BigInt(claims.authTime), roles: [...claims.roles] };
+}
+
 /** Presenter from the wire (absent means unknown). */
 export function presenterFromProto(presenter: commonV1.Presenter | undefined): Presenter {
   return {
@@ -147,7 +178,7 @@ export function recordToProto(record: RefreshTokenRecord): sessionV1.RefreshToke
     scopes: [...record.scopes],
     dataJson: JSON.stringify(record.data),
     policy: policyToProto(record.policy),
-    sessionClaimsJson: JSON.stringify(record.sessionClaims),
+    sessionClaims: sessionClaimsToProto(record.sessionClaims),
     sourceId: record.sourceId,
   };
 }

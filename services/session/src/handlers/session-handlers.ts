@@ -34,6 +34,7 @@ import {
   registrationToProto,
   revocationToProto,
   scopesFromProto,
+  sessionClaimsFromProto,
   toMs,
   userToProto,
 } from './convert.js';
@@ -228,9 +229,10 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
         device: deviceFromProto(request.device),
         scopes,
         data: jsonObjectField(request.dataJson, 'data_json'),
-        sessionClaims: jsonObjectField(request.sessionClaimsJson, 'session_claims_json'),
+        sessionClaims: sessionClaimsFromProto(request.sessionClaims),
         ...(request.startInstant > 0n ? { startInstant: toMs(request.startInstant) } : {}),
         presenter: presenterFromProto(request.presenter),
+        requestId: request.requestId,
         ...(request.sourceId === ''
           ? {}
           : {
@@ -430,7 +432,15 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       const input = request.user;
       if (input === undefined) throw invalidArgument('user', 'user is required');
       const realm = deps.realm();
-      const user = await directory.upsertUser({
+      const registration = request.registration;
+      if (
+        registration !== undefined &&
+        registration.userId !== '' &&
+        registration.userId !== input.id
+      ) {
+        throw invalidArgument('registration.user_id', 'must be empty or the user id');
+      }
+      const stored = await directory.upsertUser({
         id: requireText(input.id, 'user.id'),
         tenantId: requireTenant(realm, { tenantId: input.tenantId }, ctx),
         email: input.email,
@@ -447,7 +457,13 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
           ? {}
           : { identityLink: identityLinkFromProto(request.identityLink, 'identity_link') }),
       });
-      return { user: userToProto(user) };
+      if (registration === undefined) return { user: userToProto(stored) };
+      await directory.upsertRegistration(
+        stored.tenantId,
+        registrationInput(registration, stored.id),
+      );
+      const user = await directory.getUser(stored.tenantId, { kind: 'id', id: stored.id });
+      return { user: userToProto(user ?? stored) };
     },
 
     async getUser(request, ctx) {
@@ -485,16 +501,34 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       const tenantId = requireTenant(deps.realm(), { tenantId: request.tenantId }, ctx);
       const input = request.registration;
       if (input === undefined) throw invalidArgument('registration', 'registration is required');
-      const registration = await directory.upsertRegistration(tenantId, {
-        ...(input.id ? { id: input.id } : {}),
-        userId: requireText(input.userId, 'registration.user_id'),
-        applicationId: requireText(input.applicationId, 'registration.application_id'),
-        roles: input.roles,
-        username: input.username,
-        data: jsonObjectField(input.dataJson, 'registration.data_json'),
-        lastLoginInstant: toMs(input.lastLoginInstant),
-      });
-      return { registration: registrationToProto(registration) };
+      const userId = requireText(input.userId, 'registration.user_id');
+      const registration = await directory.upsertRegistration(
+        tenantId,
+        registrationInput(input, userId),
+      );
+      // The caller needs the user as it now is (Reconcile signs with its registrations): read
+      // it here, next to the store, instead of the caller making another call for it.
+      const user = await directory.getUser(tenantId, { kind: 'id', id: userId });
+      return {
+        registration: registrationToProto(registration),
+        user: user === undefined ? undefined : userToProto(user),
+      };
     },
+  };
+}
+
+/** A registration from the wire, for the user `userId`. */
+function registrationInput(
+  input: sessionV1.Registration,
+  userId: string,
+): Parameters<Directory['upsertRegistration']>[1] {
+  return {
+    ...(input.id ? { id: input.id } : {}),
+    userId,
+    applicationId: requireText(input.applicationId, 'registration.application_id'),
+    roles: input.roles,
+    username: input.username,
+    data: jsonObjectField(input.dataJson, 'registration.data_json'),
+    lastLoginInstant: toMs(input.lastLoginInstant),
   };
 }

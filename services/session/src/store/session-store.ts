@@ -17,6 +17,9 @@
  *    registered with the root only while the root is live and below its fork cap, every
  *    revocation and every reuse-triggered revocation of the root revokes its forks before
  *    resolving, and a fork whose root is revoked is never rotated.
+ * 8. Request ids (idempotency keys) are honoured only within the idempotency window, never
+ *    revive a revoked or expired family, never hand out a token that was already used, and
+ *    keep at most one short-lived entry per Create (and one field per family for Rotate).
  */
 
 /** FusionAuth refresh-token expiration policies. */
@@ -53,6 +56,21 @@ export interface DeviceInfo {
   readonly type: string;
 }
 
+/**
+ * The claims a session fixes when it starts and its access tokens carry across refreshes
+ * (in the token: auth_time, authenticationType, roles, email, email_verified,
+ * preferred_username).
+ */
+export interface SessionClaims {
+  /** Epoch seconds: when the user authenticated. */
+  readonly authTime: number;
+  readonly authenticationType: string;
+  readonly roles: readonly string[];
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly preferredUsername: string;
+}
+
 /** A refresh-token family as callers see it (never the token value). */
 export interface RefreshTokenRecord {
   /** Stable across rotations: the access tokens' `sid`. A UUID. */
@@ -71,8 +89,8 @@ export interface RefreshTokenRecord {
   /** FusionAuth refreshToken.data. */
   readonly data: Readonly<Record<string, unknown>>;
   readonly policy: RefreshPolicy;
-  /** Claims the session's access tokens carry across refreshes (auth_time, authenticationType, …). */
-  readonly sessionClaims: Readonly<Record<string, unknown>>;
+  /** Claims the session's access tokens carry across refreshes. */
+  readonly sessionClaims: SessionClaims;
   /** The root session this family is a fork of; '' for a session of its own. */
   readonly sourceId: string;
 }
@@ -94,7 +112,7 @@ export interface CreateInput {
   readonly device: DeviceInfo;
   readonly scopes: readonly string[];
   readonly data: Readonly<Record<string, unknown>>;
-  readonly sessionClaims: Readonly<Record<string, unknown>>;
+  readonly sessionClaims: SessionClaims;
   /** Epoch ms; defaults to now. FusionAuth issue keeps the original session's start. */
   readonly startInstant?: number;
   readonly presenter: Presenter;
@@ -103,13 +121,24 @@ export interface CreateInput {
    * revoked or expired is REFRESH_TOKEN_INVALID; a root at its cap is SESSION_FORK_LIMIT.
    */
   readonly fork?: ForkInput;
+  /**
+   * Idempotency key ('' or absent for none; ignored for forks). A resend with the same id
+   * and the same tenant, application and user, within the idempotency window, while the first
+   * token is unused and the family live, returns that family and token; anything else starts a
+   * new family as if no id were given.
+   */
+  readonly requestId?: string;
 }
 
 /** What using a refresh token takes. */
 export interface RotateInput {
   readonly token: string;
   readonly presenter: Presenter;
-  /** Idempotency key: a resend with the same id after a lost reply returns the same successor. */
+  /**
+   * Idempotency key: a resend of the rotation that consumed a token, with the same id and
+   * within the idempotency window, returns the same successor (while the family is live and
+   * the successor not rotated further) instead of counting as a reuse.
+   */
   readonly requestId: string;
   /** When set, a token of another tenant is treated as unknown. */
   readonly tenantId?: string;

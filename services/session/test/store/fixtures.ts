@@ -54,7 +54,14 @@ export function createInput(
     },
     scopes: ['offline_access'],
     data: { note: 'kept as given' },
-    sessionClaims: { auth_time: 1_893_456_000, authenticationType: 'PASSWORD' },
+    sessionClaims: {
+      authTime: 1_893_456_000,
+      authenticationType: 'PASSWORD',
+      roles: ['admin'],
+      email: 'user@example.com',
+      emailVerified: true,
+      preferredUsername: 'user',
+    },
     presenter: presenter(1),
     ...overrides,
   };

@@ -180,6 +180,7 @@ export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext
           encodedJwt,
           presenter: presenterOf(request, body.ipAddress),
           device: deviceOf(body.metaData?.device),
+          requestId: '',
         },
         ctx.serviceMetadata(request.id),
       ).catch(rejectWith(RECONCILE_ERRORS));

@@ -8,14 +8,7 @@ import { refreshPolicyOf } from '../../domain/refresh-policy.js';
 import { selectSigningKey } from '../../domain/signing-key.js';
 import { verificationProfileOf } from '../../domain/verification-profile.js';
 import type { SessionFlowDeps } from './deps.js';
-import {
-  applicationOf,
-  nowSeconds,
-  parseObject,
-  registrationOf,
-  requireActive,
-  tokenUserOf,
-} from './shared.js';
+import { applicationOf, nowSeconds, registrationOf, requireActive, tokenUserOf } from './shared.js';
 
 /**
  * IssueForApplication (FusionAuth "issue"): exchange a user's access token for one of another
@@ -91,16 +84,20 @@ export async function issueForApplication(
           // here carries none, and neither may the fork's refreshed tokens.
           scopes: [],
           dataJson: source.dataJson,
-          sessionClaimsJson: JSON.stringify({
-            ...parseObject(source.sessionClaimsJson),
+          sessionClaims: {
+            authTime: source.sessionClaims?.authTime ?? 0n,
+            email: source.sessionClaims?.email ?? '',
+            emailVerified: source.sessionClaims?.emailVerified ?? false,
+            preferredUsername: source.sessionClaims?.preferredUsername ?? '',
             authenticationType: 'JWT_SSO',
             roles: registration.roles,
-          }),
+          },
           // FusionAuth: the new refresh token keeps the original session's start.
           startInstant: source.startInstant,
           presenter: undefined,
           // Linked to the source: revoked with it, and capped per session.
           sourceId: source.id,
+          requestId: '',
         },
         ctx.deadline,
       );

@@ -21,6 +21,8 @@ export interface MintInput {
   readonly device: commonV1.DeviceInfo | undefined;
   readonly scopes: readonly string[];
   readonly dataJson: string;
+  /** The caller's idempotency key ('' for none): a retried call gets the same session. */
+  readonly requestId: string;
   readonly ctx: CallContext;
 }
 
@@ -29,6 +31,8 @@ export interface Minted {
   readonly token: string;
   readonly refreshToken: string;
   readonly refreshTokenId: string;
+  /** Epoch ms: when the refresh token stops being accepted; 0 without one. */
+  readonly refreshTokenExpirationInstant: bigint;
   /** The access token's `exp`, in seconds. */
   readonly exp: number;
 }
@@ -47,6 +51,7 @@ export async function mintSession(deps: SessionFlowDeps, input: MintInput): Prom
   const roles = registration?.roles ?? [];
   let refreshToken = '';
   let refreshTokenId = '';
+  let refreshTokenExpirationInstant = 0n;
   if (input.application.refreshTokensEnabled && registered) {
     const created = await session.create(
       {
@@ -57,22 +62,24 @@ export async function mintSession(deps: SessionFlowDeps, input: MintInput): Prom
         device: input.device,
         scopes: [...input.scopes],
         dataJson: input.dataJson,
-        sessionClaimsJson: JSON.stringify({
-          auth_time: authTime,
+        sessionClaims: {
+          authTime: BigInt(authTime),
           authenticationType: input.authenticationType,
-          roles,
+          roles: [...roles],
           email: input.user?.email ?? '',
-          email_verified: input.user?.verified ?? false,
-          preferred_username: input.user?.username ?? '',
-        }),
+          emailVerified: input.user?.verified ?? false,
+          preferredUsername: input.user?.username ?? '',
+        },
         startInstant: 0n,
         presenter: input.presenter,
         sourceId: '',
+        requestId: input.requestId,
       },
       input.ctx.deadline,
     );
     refreshToken = created.refreshToken;
     refreshTokenId = created.record?.id ?? '';
+    refreshTokenExpirationInstant = created.record?.expirationInstant ?? 0n;
   }
   const claims = buildAccessTokenClaims({
     tenant: input.tenant,
@@ -91,5 +98,11 @@ export async function mintSession(deps: SessionFlowDeps, input: MintInput): Prom
     application: input.application,
   });
   const token = await input.snapshot.keyring.sign(key.kid, claims);
-  return { token, refreshToken, refreshTokenId, exp: Number(claims.exp) };
+  return {
+    token,
+    refreshToken,
+    refreshTokenId,
+    refreshTokenExpirationInstant,
+    exp: Number(claims.exp),
+  };
 }

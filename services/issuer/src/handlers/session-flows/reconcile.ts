@@ -18,7 +18,9 @@ import { applicationOf, registrationOf } from './shared.js';
  * Reconcile: an external identity provider's JWT → the user it names, and tokens.
  * Resolve the provider and application → verify the external JWT → find the user by the
  * provider's link (or a verified managed email) → upsert the user and their registration →
- * start a session and sign.
+ * start a session and sign. Three sequential session calls (four when an email link is
+ * looked up): GetUser, UpsertUser (with the registration; it answers the user as stored),
+ * Create.
  */
 export async function reconcile(
   deps: SessionFlowDeps,
@@ -91,18 +93,23 @@ export async function reconcile(
   }
 
   const now = BigInt(clock.now());
-  const { user: upserted } = await session
+  const userId = existing?.id ?? randomUUID();
+  // The registration is written with the user, in the same call (a deactivated user, refused
+  // below, gets none). The upsert keeps the stored registrations, so the one found is current.
+  const active = existing?.active ?? true;
+  const current = registrationOf(existing, application.id);
+  const { user } = await session
     .upsertUser(
       {
         user: {
-          id: existing?.id ?? randomUUID(),
+          id: userId,
           tenantId: tenant.id,
           email: email ?? existing?.email ?? '',
           username: mapped.username ?? existing?.username ?? (byEmail ? '' : identity),
           // Verified only when the provider says so, on every sign-in.
           verified: external.email_verified === true,
           // A deactivated user stays deactivated (and is refused below).
-          active: existing?.active ?? true,
+          active,
           firstName: mapped.firstName ?? existing?.firstName ?? '',
           lastName: mapped.lastName ?? existing?.lastName ?? '',
           fullName: mapped.fullName ?? existing?.fullName ?? '',
@@ -114,6 +121,18 @@ export async function reconcile(
           identityLinks: [],
         },
         identityLink: link,
+        registration: active
+          ? {
+              id: current?.id ?? '',
+              userId,
+              applicationId: application.id,
+              roles: mapped.roles ?? current?.roles ?? [],
+              username: current?.username ?? '',
+              dataJson: current?.dataJson ?? '',
+              insertInstant: current?.insertInstant ?? now,
+              lastLoginInstant: now,
+            }
+          : undefined,
       },
       ctx.deadline,
     )
@@ -128,51 +147,35 @@ export async function reconcile(
       }
       throw error;
     });
-  if (upserted === undefined) throw new TesseraError('INTERNAL', 'the directory returned no user');
-  if (!upserted.active) {
+  if (user === undefined) throw new TesseraError('INTERNAL', 'the directory returned no user');
+  if (!user.active) {
     throw new TesseraError('UNAUTHENTICATED', 'the user is deactivated', {
       field: 'encoded_jwt',
     });
   }
-
-  const current = registrationOf(upserted, application.id);
-  await session.upsertRegistration(
-    {
-      tenantId: tenant.id,
-      registration: {
-        id: current?.id ?? '',
-        userId: upserted.id,
-        applicationId: application.id,
-        roles: mapped.roles ?? current?.roles ?? [],
-        username: current?.username ?? '',
-        dataJson: current?.dataJson ?? '',
-        insertInstant: current?.insertInstant ?? now,
-        lastLoginInstant: now,
-      },
-    },
-    ctx.deadline,
-  );
-  const user = await session.findUser(tenant.id, upserted.id, ctx.deadline);
 
   const minted = await mintSession(deps, {
     snapshot,
     tenant,
     application,
     user,
-    userId: upserted.id,
+    userId: user.id,
     authenticationType: 'FEDERATED_JWT',
     presenter: request.presenter,
     device: request.device,
     scopes: [],
     dataJson: '',
+    requestId: request.requestId,
     ctx,
   });
   metrics.tokensIssued.inc({ rpc: 'Reconcile' });
   return {
-    userJson: JSON.stringify(fusionAuthUser(user ?? upserted)),
+    userJson: JSON.stringify(fusionAuthUser(user)),
     token: minted.token,
     refreshToken: minted.refreshToken,
     refreshTokenId: minted.refreshTokenId,
     tokenExpirationInstant: BigInt(minted.exp) * 1000n,
+    refreshTokenExpirationInstant: minted.refreshTokenExpirationInstant,
+    applicationId: application.id,
   };
 }

@@ -6,7 +6,7 @@ import type { CallContext } from '@tessera/grpc-runtime';
 import { buildAccessTokenClaims } from '../../domain/access-token.js';
 import { selectSigningKey } from '../../domain/signing-key.js';
 import type { SessionFlowDeps } from './deps.js';
-import { endedSessionCause, parseObject, registrationOf, tokenUserOf } from './shared.js';
+import { endedSessionCause, registrationOf, tokenUserOf } from './shared.js';
 
 /**
  * Refresh: rotate the refresh token → find its tenant and application → re-read the user
@@ -77,29 +77,26 @@ export async function refresh(
     request.timeToLiveSeconds > 0
       ? Math.min(request.timeToLiveSeconds, settings.accessTokenTimeToLiveSeconds)
       : settings.accessTokenTimeToLiveSeconds;
-  const carried = parseObject(record.sessionClaimsJson);
-  const carriedRoles = Array.isArray(carried.roles)
-    ? carried.roles.filter((r): r is string => typeof r === 'string')
-    : [];
+  // A user the directory does not hold keeps the claims the session started with.
+  const carried = record.sessionClaims;
   const claims = buildAccessTokenClaims({
     tenant,
     application,
     registered: true,
-    roles: user ? (registrationOf(user, application.id)?.roles ?? []) : carriedRoles,
+    roles: user ? (registrationOf(user, application.id)?.roles ?? []) : (carried?.roles ?? []),
     user: user
       ? tokenUserOf(user, record.userId)
       : {
           id: record.userId,
-          email: typeof carried.email === 'string' ? carried.email : '',
-          verified: carried.email_verified === true,
-          username:
-            typeof carried.preferred_username === 'string' ? carried.preferred_username : '',
+          email: carried?.email ?? '',
+          verified: carried?.emailVerified ?? false,
+          username: carried?.preferredUsername ?? '',
         },
     sessionId: record.id,
     authenticationType: 'REFRESH_TOKEN',
     authTime:
-      typeof carried.auth_time === 'number'
-        ? carried.auth_time
+      carried !== undefined && carried.authTime > 0n
+        ? Number(carried.authTime)
         : Math.floor(Number(record.startInstant) / 1000),
     scopes: record.scopes,
     nowMs: clock.now(),
@@ -113,5 +110,7 @@ export async function refresh(
     refreshToken: rotated.refreshToken,
     refreshTokenId: record.id,
     tokenExpirationInstant: BigInt(Number(claims.exp)) * 1000n,
+    refreshTokenExpirationInstant: record.expirationInstant,
+    applicationId: application.id,
   };
 }

@@ -41,6 +41,7 @@ export async function startSession(
     device: request.device,
     scopes: request.scopes,
     dataJson: request.dataJson,
+    requestId: request.requestId,
     ctx,
   });
   metrics.tokensIssued.inc({ rpc: 'StartSession' });
@@ -49,5 +50,7 @@ export async function startSession(
     refreshToken: minted.refreshToken,
     refreshTokenId: minted.refreshTokenId,
     tokenExpirationInstant: BigInt(minted.exp) * 1000n,
+    refreshTokenExpirationInstant: minted.refreshTokenExpirationInstant,
+    applicationId: application.id,
   };
 }

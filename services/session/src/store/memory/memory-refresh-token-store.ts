@@ -6,6 +6,11 @@ import {
   isExpired,
   withinGracePeriod,
 } from '../../domain/expiration.js';
+import {
+  createRequestScope,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  MAX_REQUEST_ID_LENGTH,
+} from '../../domain/idempotency.js';
 import { forkLimitReached, sourceNotLive } from '../../domain/session-fork.js';
 import { planSessionStart } from '../../domain/session-start.js';
 import { createTokenCodec, isUuid, type TokenCodec } from '../../domain/token-codec.js';
@@ -19,6 +24,7 @@ import type {
   RevokeSelector,
   RotateInput,
   RotateOutcome,
+  SessionClaims,
 } from '../session-store.js';
 
 /**
@@ -42,6 +48,8 @@ export interface MemoryRefreshTokenStoreOptions {
   readonly clock: Clock;
   /** How long expired families are kept (reported as expired, ended for revocation). */
   readonly expiredRetentionMs?: number;
+  /** How long a request id is honoured; default `DEFAULT_IDEMPOTENCY_WINDOW_MS`. */
+  readonly idempotencyWindowMs?: number;
 }
 
 interface Family {
@@ -54,7 +62,7 @@ interface Family {
   readonly bounds: ExpirationBounds;
   readonly scopes: readonly string[];
   readonly data: Readonly<Record<string, unknown>>;
-  readonly sessionClaims: Readonly<Record<string, unknown>>;
+  readonly sessionClaims: SessionClaims;
   insertInstant: number;
   expirationInstant: number;
   device: DeviceInfo;
@@ -85,7 +93,7 @@ function snapshot(family: Family): RefreshTokenRecord {
     scopes: [...family.scopes],
     data: structuredClone(family.data),
     policy: { ...family.policy },
-    sessionClaims: structuredClone(family.sessionClaims),
+    sessionClaims: { ...family.sessionClaims, roles: [...family.sessionClaims.roles] },
     sourceId: family.sourceId,
   };
 }
@@ -100,6 +108,9 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #families = new Map<string, Family>();
+  readonly #idempotencyWindowMs: number;
+  /** Create request keys → the family they created and until when the key is honoured. */
+  readonly #createRequests = new Map<string, { readonly id: string; readonly until: number }>();
   #creations = 0;
 
   /** See `createMemoryRefreshTokenStore`. */
@@ -107,6 +118,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     this.#codec = createTokenCodec(options.pepper);
     this.#clock = options.clock;
     this.#retentionMs = options.expiredRetentionMs ?? DEFAULT_SWEEP_AFTER_MS;
+    this.#idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
   }
 
   async create(input: CreateInput): Promise<{ token: string; record: RefreshTokenRecord }> {
@@ -114,8 +126,19 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     const start = planSessionStart(input, now);
     if (++this.#creations % SWEEP_EVERY === 0) this.#sweep(now);
     const id = randomUUID();
+    const requestId = input.fork ? '' : (input.requestId ?? '').slice(0, MAX_REQUEST_ID_LENGTH);
+    if (requestId !== '') {
+      const key = this.#codec.requestKey(createRequestScope({ ...input, requestId }));
+      const earlier = this.#createRequests.get(key);
+      if (earlier !== undefined && now < earlier.until) {
+        const replayed = this.#replayCreate(earlier.id, input, requestId, now);
+        if (replayed !== undefined) return replayed;
+      } else {
+        this.#createRequests.set(key, { id, until: now + this.#idempotencyWindowMs });
+      }
+    }
     const sourceId = input.fork ? this.#registerFork(input, id) : '';
-    const token = this.#codec.mint(id);
+    const token = requestId === '' ? this.#codec.mint(id) : this.#codec.firstToken(id, requestId);
     const family: Family = {
       id,
       tenantId: input.tenantId,
@@ -126,7 +149,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       bounds: start.bounds,
       scopes: [...input.scopes],
       data: structuredClone(input.data),
-      sessionClaims: structuredClone(input.sessionClaims),
+      sessionClaims: { ...input.sessionClaims, roles: [...input.sessionClaims.roles] },
       insertInstant: now,
       expirationInstant: start.expirationInstant,
       device: start.device,
@@ -141,6 +164,29 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       forks: new Set(),
     };
     this.#families.set(id, family);
+    return { token, record: snapshot(family) };
+  }
+
+  /** The family a resent Create made, when it is live, the same caller's, and never used. */
+  #replayCreate(
+    id: string,
+    input: CreateInput,
+    requestId: string,
+    now: number,
+  ): { token: string; record: RefreshTokenRecord } | undefined {
+    const family = this.#families.get(id);
+    if (
+      family === undefined ||
+      family.revoked ||
+      isExpired(family.expirationInstant, now) ||
+      family.tenantId !== input.tenantId ||
+      family.applicationId !== input.applicationId ||
+      family.userId !== input.userId
+    ) {
+      return undefined;
+    }
+    const token = this.#codec.firstToken(id, requestId);
+    if (family.parent !== '' || family.current !== this.#codec.hash(token)) return undefined;
     return { token, record: snapshot(family) };
   }
 
@@ -198,14 +244,17 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
       family.parent = family.current;
       family.current = this.#codec.hash(successor);
       family.rotatedAt = now;
-      family.parentRequestId = input.requestId;
+      family.parentRequestId = input.requestId.slice(0, MAX_REQUEST_ID_LENGTH);
       family.insertInstant = now;
       use();
       return { ok: true, token: successor, record: snapshot(family), rotated: true };
     }
 
     if (role === 'parent') {
-      const resent = input.requestId !== '' && input.requestId === family.parentRequestId;
+      const resent =
+        input.requestId !== '' &&
+        input.requestId.slice(0, MAX_REQUEST_ID_LENGTH) === family.parentRequestId &&
+        now - family.rotatedAt < this.#idempotencyWindowMs;
       if (resent || withinGracePeriod(family.rotatedAt, family.policy.gracePeriodSeconds, now)) {
         use();
         const successor = this.#codec.successor(input.token);
@@ -411,6 +460,9 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
   #sweep(now: number): void {
     for (const [id, family] of this.#families) {
       if (now >= family.expirationInstant + this.#retentionMs) this.#families.delete(id);
+    }
+    for (const [key, request] of this.#createRequests) {
+      if (now >= request.until) this.#createRequests.delete(key);
     }
   }
 }

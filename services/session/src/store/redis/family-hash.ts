@@ -2,7 +2,12 @@ import { TesseraError } from '@tessera/errors';
 import { z } from 'zod';
 import type { ExpirationBounds } from '../../domain/expiration.js';
 import type { SessionStart } from '../../domain/session-start.js';
-import type { CreateInput, Presenter, RefreshTokenRecord } from '../session-store.js';
+import type {
+  CreateInput,
+  Presenter,
+  RefreshTokenRecord,
+  SessionClaims,
+} from '../session-store.js';
 
 /**
  * The family hash (`rt:{familyId}`) and its translation to records. Fields the scripts read
@@ -36,13 +41,48 @@ const policySchema = z.object({
   revokeFamilyOnReuse: z.boolean(),
 });
 
+/**
+ * Session claims as stored in `rec`: the access-token claim names, as families were always
+ * written, so families stored before the claims were typed read the same.
+ */
+const storedClaimsSchema = z
+  .object({
+    auth_time: z.number().optional(),
+    authenticationType: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    email: z.string().optional(),
+    email_verified: z.boolean().optional(),
+    preferred_username: z.string().optional(),
+  })
+  .transform(
+    (stored): SessionClaims => ({
+      authTime: stored.auth_time ?? 0,
+      authenticationType: stored.authenticationType ?? '',
+      roles: stored.roles ?? [],
+      email: stored.email ?? '',
+      emailVerified: stored.email_verified ?? false,
+      preferredUsername: stored.preferred_username ?? '',
+    }),
+  );
+
+function storedClaims(claims: SessionClaims): z.input<typeof storedClaimsSchema> {
+  return {
+    auth_time: claims.authTime,
+    authenticationType: claims.authenticationType,
+    roles: [...claims.roles],
+    email: claims.email,
+    email_verified: claims.emailVerified,
+    preferred_username: claims.preferredUsername,
+  };
+}
+
 const staticSchema = z.object({
   st: z.number(),
   dev: z.object({ description: z.string(), name: z.string(), type: z.string() }),
   sc: z.array(z.string()),
   data: z.record(z.string(), z.unknown()),
   pol: policySchema,
-  scl: z.record(z.string(), z.unknown()),
+  scl: storedClaimsSchema,
 });
 
 const hashSchema = z.object({
@@ -113,7 +153,7 @@ export function newFamilyFields(
       gracePeriodSeconds: policy.gracePeriodSeconds,
       revokeFamilyOnReuse: policy.revokeFamilyOnReuse,
     },
-    scl: input.sessionClaims,
+    scl: storedClaims(input.sessionClaims),
   } satisfies z.input<typeof staticSchema>;
   const fields: Record<string, string> = {
     tid: input.tenantId,

@@ -32,3 +32,12 @@ export function userIndexKey(tenantId: string, userId: string): string {
 export function applicationIndexKey(tenantId: string, applicationId: string): string {
   return `rt:a:{${tenantId}:${applicationId}}`;
 }
+
+/**
+ * A Create's request id (`requestKey`: an HMAC of tenant, application, user and request id):
+ * the family it created and until when a resend is honoured, with a TTL of the idempotency
+ * window, so these keys never outlive it.
+ */
+export function createRequestKey(requestKey: string): string {
+  return `rt:r:{${requestKey}}`;
+}

@@ -3,6 +3,11 @@ import type { Clock } from '@tessera/clock';
 import { TesseraError } from '@tessera/errors';
 import { z } from 'zod';
 import { isExpired, withinGracePeriod } from '../../domain/expiration.js';
+import {
+  createRequestScope,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  MAX_REQUEST_ID_LENGTH,
+} from '../../domain/idempotency.js';
 import { forkLimitReached, sourceNotLive } from '../../domain/session-fork.js';
 import { planSessionStart } from '../../domain/session-start.js';
 import { createTokenCodec, isUuid, sameHash, type TokenCodec } from '../../domain/token-codec.js';
@@ -30,6 +35,7 @@ import { deadlineError, toStoreError } from './redis-errors.js';
 import {
   ancestorsKey,
   applicationIndexKey,
+  createRequestKey,
   familyKey,
   forksKey,
   userIndexKey,
@@ -66,6 +72,8 @@ export interface RedisRefreshTokenStoreSettings {
   readonly ownsClient?: boolean;
   /** How long keys outlive the expiration; default `DEFAULT_EXPIRED_RETENTION_MS`. */
   readonly expiredRetentionMs?: number;
+  /** How long a request id is honoured; default `DEFAULT_IDEMPOTENCY_WINDOW_MS`. */
+  readonly idempotencyWindowMs?: number;
 }
 
 /** Options of `createRedisRefreshTokenStore`. */
@@ -85,6 +93,8 @@ export interface RedisRefreshTokenStoreOptions {
   readonly onConnectionError?: (error: Error) => void;
   /** How long keys outlive the expiration; default `DEFAULT_EXPIRED_RETENTION_MS`. */
   readonly expiredRetentionMs?: number;
+  /** How long a request id is honoured; default `DEFAULT_IDEMPOTENCY_WINDOW_MS`. */
+  readonly idempotencyWindowMs?: number;
 }
 
 /**
@@ -101,6 +111,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
   readonly #deadlineMs: number;
   readonly #ownsClient: boolean;
   readonly #retentionMs: number;
+  readonly #idempotencyWindowMs: number;
   readonly #scripts: Readonly<Record<RefreshTokenScriptName, ScriptCall>>;
 
   /**
@@ -115,6 +126,7 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     this.#deadlineMs = timeout + Math.min(timeout, 250);
     this.#ownsClient = settings.ownsClient ?? false;
     this.#retentionMs = settings.expiredRetentionMs ?? DEFAULT_EXPIRED_RETENTION_MS;
+    this.#idempotencyWindowMs = settings.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
     this.#scripts = {
       refreshTokenCreate: bindScript(client, 'refreshTokenCreate'),
       refreshTokenRotate: bindScript(client, 'refreshTokenRotate'),
@@ -129,11 +141,16 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     const now = this.#clock.now();
     const start = planSessionStart(input, now);
     const id = randomUUID();
+    const requestId = input.fork ? '' : (input.requestId ?? '').slice(0, MAX_REQUEST_ID_LENGTH);
+    if (requestId !== '') {
+      const replayed = await this.#claimCreateRequest(input, requestId, id, now);
+      if (replayed !== undefined) return replayed;
+    }
     // A fork is listed with its root before its family exists, so a revocation of the root
     // that runs from now on finds it (the revocation of a family not yet stored is retried
     // by the confirmation below).
     const rootId = input.fork ? await this.#registerFork(input, id, now) : '';
-    const token = this.#codec.mint(id);
+    const token = requestId === '' ? this.#codec.mint(id) : this.#codec.firstToken(id, requestId);
     const fields = newFamilyFields(input, start, this.#codec.hash(token), now, rootId);
     const created = await this.#run(() =>
       this.#scripts.refreshTokenCreate(
@@ -154,6 +171,50 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     return { token, record: family.record };
   }
 
+  /**
+   * Records that this Create's request id makes family `id`, unless an earlier call with the
+   * same id did so within the window: then that family and its first token when it can be
+   * replayed, else undefined (a new family is made). The key holds `id:until`; acceptance is
+   * decided by `until` against the injected clock, the key's TTL only collects it.
+   */
+  async #claimCreateRequest(
+    input: CreateInput,
+    requestId: string,
+    id: string,
+    now: number,
+  ): Promise<{ token: string; record: RefreshTokenRecord } | undefined> {
+    const key = createRequestKey(
+      this.#codec.requestKey(createRequestScope({ ...input, requestId })),
+    );
+    const value = `${id}:${now + this.#idempotencyWindowMs}`;
+    const window = this.#idempotencyWindowMs;
+    const claimed = await this.#run(() => this.client.set(key, value, 'PX', window, 'NX'));
+    if (claimed === 'OK') return undefined;
+    const earlier = (await this.#run(() => this.client.get(key))) ?? '';
+    const [earlierId = '', until = '0'] = earlier.split(':');
+    if (!isUuid(earlierId) || now >= Number(until)) {
+      await this.#run(() => this.client.set(key, value, 'PX', window));
+      return undefined;
+    }
+    // The earlier call may still be writing its family, or have failed: then this one makes a
+    // new family (the earlier token, if any, was never delivered).
+    const family = await this.#read(earlierId);
+    if (
+      family === undefined ||
+      !this.#isLive(family, input.tenantId) ||
+      family.record.applicationId !== input.applicationId ||
+      family.record.userId !== input.userId ||
+      family.parentHash !== ''
+    ) {
+      return undefined;
+    }
+    const token = this.#codec.firstToken(earlierId, requestId);
+    if (!sameHash(family.currentHash, this.#codec.hash(token))) return undefined;
+    // The earlier call may have stopped before indexing: a revocation by user must find it.
+    await this.#index(family.record, family.indexHorizon, now);
+    return { token, record: family.record };
+  }
+
   async rotate(input: RotateInput): Promise<RotateOutcome> {
     const parsed = this.#codec.parse(input.token);
     if (parsed === undefined) return { ok: false, cause: 'unknown' };
@@ -170,12 +231,13 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
         this.#codec.hash(input.token),
         this.#codec.hash(successor),
         now,
-        input.requestId,
+        input.requestId.slice(0, MAX_REQUEST_ID_LENGTH),
         input.presenter.ipAddress,
         input.presenter.userAgent,
         input.tenantId ?? '',
         ANCESTOR_LIMIT,
         this.#retentionMs,
+        this.#idempotencyWindowMs,
       ),
     );
     const { status, pairs } = parseReply(raw, id);

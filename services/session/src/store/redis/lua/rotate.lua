@@ -12,6 +12,7 @@
 -- ARGV[7]  tenant id the caller expects ('' for any)
 -- ARGV[8]  how many ancestors to remember
 -- ARGV[9]  milliseconds keys outlive the expiration (refusals then say 'expired')
+-- ARGV[10] idempotency window, ms: how long after a rotation its request id is honoured
 -- Reply: { status } or { status, field, value, ... } (the family after the call), status one
 -- of rotated | replayed | used | reused | unknown | expired | revoked.
 local family, ancestors = KEYS[1], KEYS[2]
@@ -20,6 +21,7 @@ local now = tonumber(ARGV[3])
 local requestId, ip, agent, tenant = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local keep = tonumber(ARGV[8])
 local margin = tonumber(ARGV[9])
+local idempotency = tonumber(ARGV[10])
 
 local f = redis.call('HMGET', family,
   'tid', 'cur', 'par', 'rev', 'exp', 'use', 'rot', 'preq', 'grace', 'rvk', 'slide', 'cap')
@@ -97,7 +99,9 @@ end
 
 if role == 'parent' then
   local grace = tonumber(f[9])
-  local resent = requestId ~= '' and requestId == f[8]
+  -- A resend of the rotation that consumed this token: only shortly after it (request ids
+  -- are not secret), and never after a revocation (checked above).
+  local resent = requestId ~= '' and requestId == f[8] and now - tonumber(f[7]) < idempotency
   if resent or (grace > 0 and now - tonumber(f[7]) < grace) then
     use()
     return reply('replayed')

@@ -184,6 +184,11 @@ export interface StartSessionRequest {
   scopes: string[];
   /** JSON object stored with the refresh token (FusionAuth refreshToken.data). */
   dataJson: string;
+  /**
+   * Idempotency key (at most 128 characters of [A-Za-z0-9._:-]): a retry with the same id
+   * after a lost reply returns the same refresh token instead of a second session.
+   */
+  requestId: string;
 }
 
 export interface StartSessionResponse {
@@ -192,6 +197,10 @@ export interface StartSessionResponse {
   refreshTokenId: string;
   /** Epoch milliseconds. */
   tokenExpirationInstant: bigint;
+  /** Epoch milliseconds: when the refresh token stops being accepted; 0 without one. */
+  refreshTokenExpirationInstant: bigint;
+  /** The application the tokens were issued for. */
+  applicationId: string;
 }
 
 export interface RefreshRequest {
@@ -202,7 +211,11 @@ export interface RefreshRequest {
   presenter:
     | Presenter
     | undefined;
-  /** Idempotency key: a retry with the same id returns the same answer and rotates once. */
+  /**
+   * Idempotency key (at most 128 characters of [A-Za-z0-9._:-]): a retry with the same id
+   * after a lost reply rotates once and returns the same refresh token (see
+   * tessera.session.v1.RotateRequest.request_id for its bounds).
+   */
   requestId: string;
 }
 
@@ -210,7 +223,12 @@ export interface RefreshResponse {
   token: string;
   refreshToken: string;
   refreshTokenId: string;
+  /** Epoch milliseconds. */
   tokenExpirationInstant: bigint;
+  /** Epoch milliseconds: when the refresh token to use next stops being accepted. */
+  refreshTokenExpirationInstant: bigint;
+  /** The application of the session. */
+  applicationId: string;
 }
 
 export interface ReconcileRequest {
@@ -220,7 +238,14 @@ export interface ReconcileRequest {
   /** The external JWT. */
   encodedJwt: string;
   presenter: Presenter | undefined;
-  device: DeviceInfo | undefined;
+  device:
+    | DeviceInfo
+    | undefined;
+  /**
+   * Idempotency key (at most 128 characters of [A-Za-z0-9._:-]): a retry with the same id
+   * after a lost reply returns the same refresh token instead of a second session.
+   */
+  requestId: string;
 }
 
 export interface ReconcileResponse {
@@ -229,7 +254,12 @@ export interface ReconcileResponse {
   token: string;
   refreshToken: string;
   refreshTokenId: string;
+  /** Epoch milliseconds. */
   tokenExpirationInstant: bigint;
+  /** Epoch milliseconds: when the refresh token stops being accepted; 0 without one. */
+  refreshTokenExpirationInstant: bigint;
+  /** The application the tokens were issued for. */
+  applicationId: string;
 }
 
 export interface ValidateRequest {
@@ -1266,6 +1296,7 @@ function createBaseStartSessionRequest(): StartSessionRequest {
     device: undefined,
     scopes: [],
     dataJson: "",
+    requestId: "",
   };
 }
 
@@ -1294,6 +1325,9 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
     }
     if (message.dataJson !== "") {
       writer.uint32(66).string(message.dataJson);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(74).string(message.requestId);
     }
     return writer;
   },
@@ -1375,6 +1409,14 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
             message.dataJson = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1419,6 +1461,11 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
         : isSet(object.data_json)
         ? globalThis.String(object.data_json)
         : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -1448,6 +1495,9 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
     if (message.dataJson !== "") {
       obj.dataJson = message.dataJson;
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1468,12 +1518,20 @@ export const StartSessionRequest: MessageFns<StartSessionRequest> = {
       : undefined;
     message.scopes = object.scopes?.map((e) => e) || [];
     message.dataJson = object.dataJson ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
 
 function createBaseStartSessionResponse(): StartSessionResponse {
-  return { token: "", refreshToken: "", refreshTokenId: "", tokenExpirationInstant: 0n };
+  return {
+    token: "",
+    refreshToken: "",
+    refreshTokenId: "",
+    tokenExpirationInstant: 0n,
+    refreshTokenExpirationInstant: 0n,
+    applicationId: "",
+  };
 }
 
 export const StartSessionResponse: MessageFns<StartSessionResponse> = {
@@ -1492,6 +1550,17 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
         throw new globalThis.Error("value provided for field message.tokenExpirationInstant of type int64 too large");
       }
       writer.uint32(32).int64(message.tokenExpirationInstant);
+    }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      if (BigInt.asIntN(64, message.refreshTokenExpirationInstant) !== message.refreshTokenExpirationInstant) {
+        throw new globalThis.Error(
+          "value provided for field message.refreshTokenExpirationInstant of type int64 too large",
+        );
+      }
+      writer.uint32(40).int64(message.refreshTokenExpirationInstant);
+    }
+    if (message.applicationId !== "") {
+      writer.uint32(50).string(message.applicationId);
     }
     return writer;
   },
@@ -1541,6 +1610,22 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
             message.tokenExpirationInstant = reader.int64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.refreshTokenExpirationInstant = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.applicationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1571,6 +1656,16 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
         : isSet(object.token_expiration_instant)
         ? BigInt(object.token_expiration_instant)
         : 0n,
+      refreshTokenExpirationInstant: isSet(object.refreshTokenExpirationInstant)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : isSet(object.refresh_token_expiration_instant)
+        ? BigInt(object.refresh_token_expiration_instant)
+        : 0n,
+      applicationId: isSet(object.applicationId)
+        ? globalThis.String(object.applicationId)
+        : isSet(object.application_id)
+        ? globalThis.String(object.application_id)
+        : "",
     };
   },
 
@@ -1588,6 +1683,12 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
     if (message.tokenExpirationInstant !== 0n) {
       obj.tokenExpirationInstant = message.tokenExpirationInstant.toString();
     }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      obj.refreshTokenExpirationInstant = message.refreshTokenExpirationInstant.toString();
+    }
+    if (message.applicationId !== "") {
+      obj.applicationId = message.applicationId;
+    }
     return obj;
   },
 
@@ -1603,6 +1704,11 @@ export const StartSessionResponse: MessageFns<StartSessionResponse> = {
       (object.tokenExpirationInstant !== undefined && object.tokenExpirationInstant !== null)
         ? BigInt(object.tokenExpirationInstant)
         : 0n;
+    message.refreshTokenExpirationInstant =
+      (object.refreshTokenExpirationInstant !== undefined && object.refreshTokenExpirationInstant !== null)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : 0n;
+    message.applicationId = object.applicationId ?? "";
     return message;
   },
 };
@@ -1759,7 +1865,14 @@ export const RefreshRequest: MessageFns<RefreshRequest> = {
 };
 
 function createBaseRefreshResponse(): RefreshResponse {
-  return { token: "", refreshToken: "", refreshTokenId: "", tokenExpirationInstant: 0n };
+  return {
+    token: "",
+    refreshToken: "",
+    refreshTokenId: "",
+    tokenExpirationInstant: 0n,
+    refreshTokenExpirationInstant: 0n,
+    applicationId: "",
+  };
 }
 
 export const RefreshResponse: MessageFns<RefreshResponse> = {
@@ -1778,6 +1891,17 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
         throw new globalThis.Error("value provided for field message.tokenExpirationInstant of type int64 too large");
       }
       writer.uint32(32).int64(message.tokenExpirationInstant);
+    }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      if (BigInt.asIntN(64, message.refreshTokenExpirationInstant) !== message.refreshTokenExpirationInstant) {
+        throw new globalThis.Error(
+          "value provided for field message.refreshTokenExpirationInstant of type int64 too large",
+        );
+      }
+      writer.uint32(40).int64(message.refreshTokenExpirationInstant);
+    }
+    if (message.applicationId !== "") {
+      writer.uint32(50).string(message.applicationId);
     }
     return writer;
   },
@@ -1827,6 +1951,22 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
             message.tokenExpirationInstant = reader.int64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.refreshTokenExpirationInstant = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.applicationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1857,6 +1997,16 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
         : isSet(object.token_expiration_instant)
         ? BigInt(object.token_expiration_instant)
         : 0n,
+      refreshTokenExpirationInstant: isSet(object.refreshTokenExpirationInstant)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : isSet(object.refresh_token_expiration_instant)
+        ? BigInt(object.refresh_token_expiration_instant)
+        : 0n,
+      applicationId: isSet(object.applicationId)
+        ? globalThis.String(object.applicationId)
+        : isSet(object.application_id)
+        ? globalThis.String(object.application_id)
+        : "",
     };
   },
 
@@ -1874,6 +2024,12 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
     if (message.tokenExpirationInstant !== 0n) {
       obj.tokenExpirationInstant = message.tokenExpirationInstant.toString();
     }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      obj.refreshTokenExpirationInstant = message.refreshTokenExpirationInstant.toString();
+    }
+    if (message.applicationId !== "") {
+      obj.applicationId = message.applicationId;
+    }
     return obj;
   },
 
@@ -1889,6 +2045,11 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
       (object.tokenExpirationInstant !== undefined && object.tokenExpirationInstant !== null)
         ? BigInt(object.tokenExpirationInstant)
         : 0n;
+    message.refreshTokenExpirationInstant =
+      (object.refreshTokenExpirationInstant !== undefined && object.refreshTokenExpirationInstant !== null)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : 0n;
+    message.applicationId = object.applicationId ?? "";
     return message;
   },
 };
@@ -1901,6 +2062,7 @@ function createBaseReconcileRequest(): ReconcileRequest {
     encodedJwt: "",
     presenter: undefined,
     device: undefined,
+    requestId: "",
   };
 }
 
@@ -1923,6 +2085,9 @@ export const ReconcileRequest: MessageFns<ReconcileRequest> = {
     }
     if (message.device !== undefined) {
       DeviceInfo.encode(message.device, writer.uint32(50).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(58).string(message.requestId);
     }
     return writer;
   },
@@ -1988,6 +2153,14 @@ export const ReconcileRequest: MessageFns<ReconcileRequest> = {
             message.device = DeviceInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2024,6 +2197,11 @@ export const ReconcileRequest: MessageFns<ReconcileRequest> = {
         : "",
       presenter: isSet(object.presenter) ? Presenter.fromJSON(object.presenter) : undefined,
       device: isSet(object.device) ? DeviceInfo.fromJSON(object.device) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -2047,6 +2225,9 @@ export const ReconcileRequest: MessageFns<ReconcileRequest> = {
     if (message.device !== undefined) {
       obj.device = DeviceInfo.toJSON(message.device);
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -2065,12 +2246,21 @@ export const ReconcileRequest: MessageFns<ReconcileRequest> = {
     message.device = (object.device !== undefined && object.device !== null)
       ? DeviceInfo.fromPartial(object.device)
       : undefined;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
 
 function createBaseReconcileResponse(): ReconcileResponse {
-  return { userJson: "", token: "", refreshToken: "", refreshTokenId: "", tokenExpirationInstant: 0n };
+  return {
+    userJson: "",
+    token: "",
+    refreshToken: "",
+    refreshTokenId: "",
+    tokenExpirationInstant: 0n,
+    refreshTokenExpirationInstant: 0n,
+    applicationId: "",
+  };
 }
 
 export const ReconcileResponse: MessageFns<ReconcileResponse> = {
@@ -2092,6 +2282,17 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
         throw new globalThis.Error("value provided for field message.tokenExpirationInstant of type int64 too large");
       }
       writer.uint32(40).int64(message.tokenExpirationInstant);
+    }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      if (BigInt.asIntN(64, message.refreshTokenExpirationInstant) !== message.refreshTokenExpirationInstant) {
+        throw new globalThis.Error(
+          "value provided for field message.refreshTokenExpirationInstant of type int64 too large",
+        );
+      }
+      writer.uint32(48).int64(message.refreshTokenExpirationInstant);
+    }
+    if (message.applicationId !== "") {
+      writer.uint32(58).string(message.applicationId);
     }
     return writer;
   },
@@ -2149,6 +2350,22 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
             message.tokenExpirationInstant = reader.int64() as bigint;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.refreshTokenExpirationInstant = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.applicationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2184,6 +2401,16 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
         : isSet(object.token_expiration_instant)
         ? BigInt(object.token_expiration_instant)
         : 0n,
+      refreshTokenExpirationInstant: isSet(object.refreshTokenExpirationInstant)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : isSet(object.refresh_token_expiration_instant)
+        ? BigInt(object.refresh_token_expiration_instant)
+        : 0n,
+      applicationId: isSet(object.applicationId)
+        ? globalThis.String(object.applicationId)
+        : isSet(object.application_id)
+        ? globalThis.String(object.application_id)
+        : "",
     };
   },
 
@@ -2204,6 +2431,12 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
     if (message.tokenExpirationInstant !== 0n) {
       obj.tokenExpirationInstant = message.tokenExpirationInstant.toString();
     }
+    if (message.refreshTokenExpirationInstant !== 0n) {
+      obj.refreshTokenExpirationInstant = message.refreshTokenExpirationInstant.toString();
+    }
+    if (message.applicationId !== "") {
+      obj.applicationId = message.applicationId;
+    }
     return obj;
   },
 
@@ -2220,6 +2453,11 @@ export const ReconcileResponse: MessageFns<ReconcileResponse> = {
       (object.tokenExpirationInstant !== undefined && object.tokenExpirationInstant !== null)
         ? BigInt(object.tokenExpirationInstant)
         : 0n;
+    message.refreshTokenExpirationInstant =
+      (object.refreshTokenExpirationInstant !== undefined && object.refreshTokenExpirationInstant !== null)
+        ? BigInt(object.refreshTokenExpirationInstant)
+        : 0n;
+    message.applicationId = object.applicationId ?? "";
     return message;
   },
 };

@@ -47,15 +47,29 @@ export interface RefreshToken {
     | RefreshPolicy
     | undefined;
   /**
-   * The claims the session's access tokens carry over across refreshes (auth_time,
-   * authenticationType, ...), as a JSON object.
-   */
-  sessionClaimsJson: string;
-  /**
    * The session this family was forked from (IssueForApplication); empty for a session of its
    * own. A fork is revoked with its source, by every selector and by reuse detection.
    */
   sourceId: string;
+  /** What the session's access tokens carry over across refreshes. */
+  sessionClaims: SessionClaims | undefined;
+}
+
+/**
+ * The claims a session fixes when it starts and every access token of the session carries
+ * (FusionAuth's names in the token: auth_time, authenticationType, roles, email,
+ * email_verified, preferred_username). A refresh re-reads roles and the user's fields from the
+ * directory when it holds the user; these are what a user unknown to the directory keeps.
+ */
+export interface SessionClaims {
+  /** Epoch seconds (JWT `auth_time`): when the user authenticated; unchanged by refreshes. */
+  authTime: bigint;
+  /** FusionAuth authenticationType of the session's first token (PASSWORD, JWT_SSO, ...). */
+  authenticationType: string;
+  roles: string[];
+  email: string;
+  emailVerified: boolean;
+  preferredUsername: string;
 }
 
 export interface CreateRequest {
@@ -66,7 +80,6 @@ export interface CreateRequest {
   device: DeviceInfo | undefined;
   scopes: string[];
   dataJson: string;
-  sessionClaimsJson: string;
   /**
    * Optional epoch milliseconds: start the family at this instant (FusionAuth issue keeps
    * the original start instant). 0 means now.
@@ -82,6 +95,16 @@ export interface CreateRequest {
    * SESSION_FORK_LIMIT, beyond). A source that is not live is REFRESH_TOKEN_INVALID.
    */
   sourceId: string;
+  sessionClaims:
+    | SessionClaims
+    | undefined;
+  /**
+   * Idempotency key (at most 128 characters): a resend after a lost reply, with the same
+   * request id and the same tenant, application and user, within a short window, while the
+   * token minted first is still unused and its session live, returns that same token instead
+   * of starting a second session. Anything else starts a new session as if no id were given.
+   */
+  requestId: string;
 }
 
 export interface CreateResponse {
@@ -95,7 +118,12 @@ export interface RotateRequest {
   presenter:
     | Presenter
     | undefined;
-  /** Idempotency key: a resend after a lost reply returns the same successor. */
+  /**
+   * Idempotency key (at most 128 characters): a resend of the rotation that consumed this
+   * token, with the same request id, returns the same successor instead of counting as a
+   * reuse, within the idempotency window and while the family is live and that successor
+   * unused.
+   */
   requestId: string;
   /** When set, a token of another tenant is treated as unknown. */
   tenantId: string;
@@ -291,7 +319,16 @@ export interface UpsertUserRequest {
    * When set, also links this identity to the user; ALREADY_EXISTS when it names another
    * user of the tenant.
    */
-  identityLink: IdentityLink | undefined;
+  identityLink:
+    | IdentityLink
+    | undefined;
+  /**
+   * When set, also creates or replaces this registration of the user (as
+   * UpsertRegistration does; its user_id must be empty or the user's id) once the user is
+   * stored, so a sign-in writes the user and its registration in one call. The answer's user
+   * includes it.
+   */
+  registration: Registration | undefined;
 }
 
 export interface UpsertUserResponse {
@@ -318,7 +355,11 @@ export interface UpsertRegistrationRequest {
 }
 
 export interface UpsertRegistrationResponse {
-  registration: Registration | undefined;
+  registration:
+    | Registration
+    | undefined;
+  /** The user after the upsert, with every registration. */
+  user: User | undefined;
 }
 
 function createBaseRefreshToken(): RefreshToken {
@@ -334,8 +375,8 @@ function createBaseRefreshToken(): RefreshToken {
     scopes: [],
     dataJson: "",
     policy: undefined,
-    sessionClaimsJson: "",
     sourceId: "",
+    sessionClaims: undefined,
   };
 }
 
@@ -383,11 +424,11 @@ export const RefreshToken: MessageFns<RefreshToken> = {
     if (message.policy !== undefined) {
       RefreshPolicy.encode(message.policy, writer.uint32(90).fork()).join();
     }
-    if (message.sessionClaimsJson !== "") {
-      writer.uint32(98).string(message.sessionClaimsJson);
-    }
     if (message.sourceId !== "") {
       writer.uint32(106).string(message.sourceId);
+    }
+    if (message.sessionClaims !== undefined) {
+      SessionClaims.encode(message.sessionClaims, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -493,20 +534,20 @@ export const RefreshToken: MessageFns<RefreshToken> = {
             message.policy = RefreshPolicy.decode(reader, reader.uint32());
             continue;
           }
-          case 12: {
-            if (tag !== 98) {
-              break;
-            }
-
-            message.sessionClaimsJson = reader.string();
-            continue;
-          }
           case 13: {
             if (tag !== 106) {
               break;
             }
 
             message.sourceId = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.sessionClaims = SessionClaims.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -564,16 +605,16 @@ export const RefreshToken: MessageFns<RefreshToken> = {
         ? globalThis.String(object.data_json)
         : "",
       policy: isSet(object.policy) ? RefreshPolicy.fromJSON(object.policy) : undefined,
-      sessionClaimsJson: isSet(object.sessionClaimsJson)
-        ? globalThis.String(object.sessionClaimsJson)
-        : isSet(object.session_claims_json)
-        ? globalThis.String(object.session_claims_json)
-        : "",
       sourceId: isSet(object.sourceId)
         ? globalThis.String(object.sourceId)
         : isSet(object.source_id)
         ? globalThis.String(object.source_id)
         : "",
+      sessionClaims: isSet(object.sessionClaims)
+        ? SessionClaims.fromJSON(object.sessionClaims)
+        : isSet(object.session_claims)
+        ? SessionClaims.fromJSON(object.session_claims)
+        : undefined,
     };
   },
 
@@ -612,11 +653,11 @@ export const RefreshToken: MessageFns<RefreshToken> = {
     if (message.policy !== undefined) {
       obj.policy = RefreshPolicy.toJSON(message.policy);
     }
-    if (message.sessionClaimsJson !== "") {
-      obj.sessionClaimsJson = message.sessionClaimsJson;
-    }
     if (message.sourceId !== "") {
       obj.sourceId = message.sourceId;
+    }
+    if (message.sessionClaims !== undefined) {
+      obj.sessionClaims = SessionClaims.toJSON(message.sessionClaims);
     }
     return obj;
   },
@@ -647,8 +688,178 @@ export const RefreshToken: MessageFns<RefreshToken> = {
     message.policy = (object.policy !== undefined && object.policy !== null)
       ? RefreshPolicy.fromPartial(object.policy)
       : undefined;
-    message.sessionClaimsJson = object.sessionClaimsJson ?? "";
     message.sourceId = object.sourceId ?? "";
+    message.sessionClaims = (object.sessionClaims !== undefined && object.sessionClaims !== null)
+      ? SessionClaims.fromPartial(object.sessionClaims)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSessionClaims(): SessionClaims {
+  return { authTime: 0n, authenticationType: "", roles: [], email: "", emailVerified: false, preferredUsername: "" };
+}
+
+export const SessionClaims: MessageFns<SessionClaims> = {
+  encode(message: SessionClaims, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.authTime !== 0n) {
+      if (BigInt.asIntN(64, message.authTime) !== message.authTime) {
+        throw new globalThis.Error("value provided for field message.authTime of type int64 too large");
+      }
+      writer.uint32(8).int64(message.authTime);
+    }
+    if (message.authenticationType !== "") {
+      writer.uint32(18).string(message.authenticationType);
+    }
+    for (const v of message.roles) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.email !== "") {
+      writer.uint32(34).string(message.email);
+    }
+    if (message.emailVerified !== false) {
+      writer.uint32(40).bool(message.emailVerified);
+    }
+    if (message.preferredUsername !== "") {
+      writer.uint32(50).string(message.preferredUsername);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionClaims {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionClaims();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.authTime = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authenticationType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.roles.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.emailVerified = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.preferredUsername = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionClaims {
+    return {
+      authTime: isSet(object.authTime)
+        ? BigInt(object.authTime)
+        : isSet(object.auth_time)
+        ? BigInt(object.auth_time)
+        : 0n,
+      authenticationType: isSet(object.authenticationType)
+        ? globalThis.String(object.authenticationType)
+        : isSet(object.authentication_type)
+        ? globalThis.String(object.authentication_type)
+        : "",
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      emailVerified: isSet(object.emailVerified)
+        ? globalThis.Boolean(object.emailVerified)
+        : isSet(object.email_verified)
+        ? globalThis.Boolean(object.email_verified)
+        : false,
+      preferredUsername: isSet(object.preferredUsername)
+        ? globalThis.String(object.preferredUsername)
+        : isSet(object.preferred_username)
+        ? globalThis.String(object.preferred_username)
+        : "",
+    };
+  },
+
+  toJSON(message: SessionClaims): unknown {
+    const obj: any = {};
+    if (message.authTime !== 0n) {
+      obj.authTime = message.authTime.toString();
+    }
+    if (message.authenticationType !== "") {
+      obj.authenticationType = message.authenticationType;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.emailVerified !== false) {
+      obj.emailVerified = message.emailVerified;
+    }
+    if (message.preferredUsername !== "") {
+      obj.preferredUsername = message.preferredUsername;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SessionClaims>, I>>(base?: I): SessionClaims {
+    return SessionClaims.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SessionClaims>, I>>(object: I): SessionClaims {
+    const message = createBaseSessionClaims();
+    message.authTime = (object.authTime !== undefined && object.authTime !== null) ? BigInt(object.authTime) : 0n;
+    message.authenticationType = object.authenticationType ?? "";
+    message.roles = object.roles?.map((e) => e) || [];
+    message.email = object.email ?? "";
+    message.emailVerified = object.emailVerified ?? false;
+    message.preferredUsername = object.preferredUsername ?? "";
     return message;
   },
 };
@@ -662,10 +873,11 @@ function createBaseCreateRequest(): CreateRequest {
     device: undefined,
     scopes: [],
     dataJson: "",
-    sessionClaimsJson: "",
     startInstant: 0n,
     presenter: undefined,
     sourceId: "",
+    sessionClaims: undefined,
+    requestId: "",
   };
 }
 
@@ -692,9 +904,6 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     if (message.dataJson !== "") {
       writer.uint32(58).string(message.dataJson);
     }
-    if (message.sessionClaimsJson !== "") {
-      writer.uint32(66).string(message.sessionClaimsJson);
-    }
     if (message.startInstant !== 0n) {
       if (BigInt.asIntN(64, message.startInstant) !== message.startInstant) {
         throw new globalThis.Error("value provided for field message.startInstant of type int64 too large");
@@ -706,6 +915,12 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     }
     if (message.sourceId !== "") {
       writer.uint32(90).string(message.sourceId);
+    }
+    if (message.sessionClaims !== undefined) {
+      SessionClaims.encode(message.sessionClaims, writer.uint32(98).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(106).string(message.requestId);
     }
     return writer;
   },
@@ -779,14 +994,6 @@ export const CreateRequest: MessageFns<CreateRequest> = {
             message.dataJson = reader.string();
             continue;
           }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.sessionClaimsJson = reader.string();
-            continue;
-          }
           case 9: {
             if (tag !== 72) {
               break;
@@ -809,6 +1016,22 @@ export const CreateRequest: MessageFns<CreateRequest> = {
             }
 
             message.sourceId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sessionClaims = SessionClaims.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.requestId = reader.string();
             continue;
           }
         }
@@ -848,11 +1071,6 @@ export const CreateRequest: MessageFns<CreateRequest> = {
         : isSet(object.data_json)
         ? globalThis.String(object.data_json)
         : "",
-      sessionClaimsJson: isSet(object.sessionClaimsJson)
-        ? globalThis.String(object.sessionClaimsJson)
-        : isSet(object.session_claims_json)
-        ? globalThis.String(object.session_claims_json)
-        : "",
       startInstant: isSet(object.startInstant)
         ? BigInt(object.startInstant)
         : isSet(object.start_instant)
@@ -863,6 +1081,16 @@ export const CreateRequest: MessageFns<CreateRequest> = {
         ? globalThis.String(object.sourceId)
         : isSet(object.source_id)
         ? globalThis.String(object.source_id)
+        : "",
+      sessionClaims: isSet(object.sessionClaims)
+        ? SessionClaims.fromJSON(object.sessionClaims)
+        : isSet(object.session_claims)
+        ? SessionClaims.fromJSON(object.session_claims)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
         : "",
     };
   },
@@ -890,9 +1118,6 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     if (message.dataJson !== "") {
       obj.dataJson = message.dataJson;
     }
-    if (message.sessionClaimsJson !== "") {
-      obj.sessionClaimsJson = message.sessionClaimsJson;
-    }
     if (message.startInstant !== 0n) {
       obj.startInstant = message.startInstant.toString();
     }
@@ -901,6 +1126,12 @@ export const CreateRequest: MessageFns<CreateRequest> = {
     }
     if (message.sourceId !== "") {
       obj.sourceId = message.sourceId;
+    }
+    if (message.sessionClaims !== undefined) {
+      obj.sessionClaims = SessionClaims.toJSON(message.sessionClaims);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
     }
     return obj;
   },
@@ -921,7 +1152,6 @@ export const CreateRequest: MessageFns<CreateRequest> = {
       : undefined;
     message.scopes = object.scopes?.map((e) => e) || [];
     message.dataJson = object.dataJson ?? "";
-    message.sessionClaimsJson = object.sessionClaimsJson ?? "";
     message.startInstant = (object.startInstant !== undefined && object.startInstant !== null)
       ? BigInt(object.startInstant)
       : 0n;
@@ -929,6 +1159,10 @@ export const CreateRequest: MessageFns<CreateRequest> = {
       ? Presenter.fromPartial(object.presenter)
       : undefined;
     message.sourceId = object.sourceId ?? "";
+    message.sessionClaims = (object.sessionClaims !== undefined && object.sessionClaims !== null)
+      ? SessionClaims.fromPartial(object.sessionClaims)
+      : undefined;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -3527,7 +3761,7 @@ export const Registration: MessageFns<Registration> = {
 };
 
 function createBaseUpsertUserRequest(): UpsertUserRequest {
-  return { user: undefined, identityLink: undefined };
+  return { user: undefined, identityLink: undefined, registration: undefined };
 }
 
 export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
@@ -3537,6 +3771,9 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
     }
     if (message.identityLink !== undefined) {
       IdentityLink.encode(message.identityLink, writer.uint32(18).fork()).join();
+    }
+    if (message.registration !== undefined) {
+      Registration.encode(message.registration, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -3570,6 +3807,14 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
             message.identityLink = IdentityLink.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.registration = Registration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3590,6 +3835,7 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
         : isSet(object.identity_link)
         ? IdentityLink.fromJSON(object.identity_link)
         : undefined,
+      registration: isSet(object.registration) ? Registration.fromJSON(object.registration) : undefined,
     };
   },
 
@@ -3600,6 +3846,9 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
     }
     if (message.identityLink !== undefined) {
       obj.identityLink = IdentityLink.toJSON(message.identityLink);
+    }
+    if (message.registration !== undefined) {
+      obj.registration = Registration.toJSON(message.registration);
     }
     return obj;
   },
@@ -3612,6 +3861,9 @@ export const UpsertUserRequest: MessageFns<UpsertUserRequest> = {
     message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
     message.identityLink = (object.identityLink !== undefined && object.identityLink !== null)
       ? IdentityLink.fromPartial(object.identityLink)
+      : undefined;
+    message.registration = (object.registration !== undefined && object.registration !== null)
+      ? Registration.fromPartial(object.registration)
       : undefined;
     return message;
   },
@@ -4008,13 +4260,16 @@ export const UpsertRegistrationRequest: MessageFns<UpsertRegistrationRequest> = 
 };
 
 function createBaseUpsertRegistrationResponse(): UpsertRegistrationResponse {
-  return { registration: undefined };
+  return { registration: undefined, user: undefined };
 }
 
 export const UpsertRegistrationResponse: MessageFns<UpsertRegistrationResponse> = {
   encode(message: UpsertRegistrationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.registration !== undefined) {
       Registration.encode(message.registration, writer.uint32(10).fork()).join();
+    }
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -4040,6 +4295,14 @@ export const UpsertRegistrationResponse: MessageFns<UpsertRegistrationResponse> 
             message.registration = Registration.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4053,13 +4316,19 @@ export const UpsertRegistrationResponse: MessageFns<UpsertRegistrationResponse> 
   },
 
   fromJSON(object: any): UpsertRegistrationResponse {
-    return { registration: isSet(object.registration) ? Registration.fromJSON(object.registration) : undefined };
+    return {
+      registration: isSet(object.registration) ? Registration.fromJSON(object.registration) : undefined,
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+    };
   },
 
   toJSON(message: UpsertRegistrationResponse): unknown {
     const obj: any = {};
     if (message.registration !== undefined) {
       obj.registration = Registration.toJSON(message.registration);
+    }
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
     }
     return obj;
   },
@@ -4072,6 +4341,7 @@ export const UpsertRegistrationResponse: MessageFns<UpsertRegistrationResponse> 
     message.registration = (object.registration !== undefined && object.registration !== null)
       ? Registration.fromPartial(object.registration)
       : undefined;
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
@@ -4178,7 +4448,10 @@ export const SessionServiceService = {
     responseSerialize: (value: GetUserResponse): Buffer => Buffer.from(GetUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUserResponse => GetUserResponse.decode(value),
   },
-  /** Directory: create or replace a user's registration for an application. */
+  /**
+   * Directory: create or replace a user's registration for an application; answers the
+   * registration and the user as it now is (registrations included), so no re-read is needed.
+   */
   upsertRegistration: {
     path: "/tessera.session.v1.SessionService/UpsertRegistration" as const,
     requestStream: false as const,
@@ -4227,7 +4500,10 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   upsertUser: handleUnaryCall<UpsertUserRequest, UpsertUserResponse>;
   /** Directory: one user, by id, email, username or identity-provider link. NOT_FOUND when none. */
   getUser: handleUnaryCall<GetUserRequest, GetUserResponse>;
-  /** Directory: create or replace a user's registration for an application. */
+  /**
+   * Directory: create or replace a user's registration for an application; answers the
+   * registration and the user as it now is (registrations included), so no re-read is needed.
+   */
   upsertRegistration: handleUnaryCall<UpsertRegistrationRequest, UpsertRegistrationResponse>;
 }
 
@@ -4369,7 +4645,10 @@ export interface SessionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUserResponse) => void,
   ): ClientUnaryCall;
-  /** Directory: create or replace a user's registration for an application. */
+  /**
+   * Directory: create or replace a user's registration for an application; answers the
+   * registration and the user as it now is (registrations included), so no re-read is needed.
+   */
   upsertRegistration(
     request: UpsertRegistrationRequest,
     callback: (error: ServiceError | null, response: UpsertRegistrationResponse) => void,
