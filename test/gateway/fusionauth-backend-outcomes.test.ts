@@ -188,6 +188,8 @@ const ROUTES: readonly RouteCase[] = [
           refreshToken: 'r',
           refreshTokenId: 'rid',
           tokenExpirationInstant: 1234n,
+          refreshTokenExpirationInstant: 0n,
+          applicationId: 'A',
         }),
         {
           status: 200,
@@ -274,6 +276,8 @@ const ROUTES: readonly RouteCase[] = [
           refreshToken: 'r2',
           refreshTokenId: 'rid',
           tokenExpirationInstant: 1n,
+          refreshTokenExpirationInstant: 0n,
+          applicationId: 'A',
         }),
         { status: 200, body: { token: 't', refreshToken: 'r2', refreshTokenId: 'rid' } },
       ],
@@ -543,6 +547,7 @@ describe('DELETE with JWT authentication (validator, then the session with the g
       {
         method: 'session.revoke',
         apiKey: f.realm.keys.plain,
+        requestId: expect.any(String),
         request: {
           tenantId: 'T',
           selector: { $case: 'id', value: TOKEN_ID },

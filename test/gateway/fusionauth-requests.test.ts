@@ -24,6 +24,8 @@ beforeAll(async () => {
     refreshToken: 'r',
     refreshTokenId: 'rid',
     tokenExpirationInstant: 1n,
+    refreshTokenExpirationInstant: thirtyDaysAhead(),
+    applicationId: f.realm.applicationA,
   }));
   f.answer('issuer.getPublicKeys', () => ({ publicKeys: { k: 'PEM' } }));
   f.answer('issuer.refresh', () => ({
@@ -31,6 +33,8 @@ beforeAll(async () => {
     refreshToken: 'r2',
     refreshTokenId: 'rid',
     tokenExpirationInstant: 1n,
+    refreshTokenExpirationInstant: thirtyDaysAhead(),
+    applicationId: f.realm.applicationA,
   }));
   f.answer('issuer.vend', () => ({ token: 'v' }));
   f.answer('session.get', () => ({ record: undefined }));
@@ -44,12 +48,13 @@ beforeEach(() => {
 
 const USER = '858a4b01-62c8-4c2f-bfa7-6d018833bea7';
 const TOKEN_ID = '3c219e58-ed0e-4b18-ad48-f4f92793ae32';
-const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-/** An access token as the issuer answers it; only its payload matters to the gateway (cookie Max-Age). */
-let accessToken = '';
-beforeAll(() => {
-  accessToken = `${b64({ alg: 'ES256' })}.${b64({ applicationId: f.realm.applicationA, tid: f.realm.tenantA })}.sig`;
-});
+/**
+ * An access token as the issuer answers it. The gateway never reads it: the cookie's Max-Age
+ * comes from the answer's refresh-token expiration, so a token that is not even a JWT will do.
+ */
+const accessToken = 'not-a-jwt';
+/** The refresh token's expiration 30 days after the gateway's clock (the realm's refresh TTL). */
+const thirtyDaysAhead = () => BigInt(f.clock.now() + 2_592_000_000);
 
 const admin = () => ({ authorization: f.realm.keys.admin });
 const inject = (options: InjectOptions) => f.gateway.inject(options);
@@ -231,6 +236,7 @@ describe('POST /api/jwt/reconcile', () => {
         name: 'Laptop',
         type: 'LAPTOP',
       },
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 
@@ -320,7 +326,7 @@ describe('POST /api/jwt/refresh', () => {
       refreshToken: 'fromCookie',
       timeToLiveSeconds: 30,
       presenter: { ipAddress: '127.0.0.1', userAgent: 'ua' },
-      requestId: '',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 
@@ -350,6 +356,44 @@ describe('POST /api/jwt/refresh', () => {
       `access_token=${accessToken}; Path=/; HttpOnly; SameSite=Lax`,
       'refresh_token=r2; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax',
     ]);
+  });
+
+  it("the refresh cookie's Max-Age is what the refresh token has left, as the answer says", async () => {
+    const refreshCookie = async (expiration: bigint) => {
+      f.answer('issuer.refresh', () => ({
+        token: accessToken,
+        refreshToken: 'r2',
+        refreshTokenId: 'rid',
+        tokenExpirationInstant: 1n,
+        refreshTokenExpirationInstant: expiration,
+        applicationId: f.realm.applicationA,
+      }));
+      const response = await inject({
+        method: 'POST',
+        url: '/api/jwt/refresh',
+        payload: { refreshToken: 'r1' },
+      });
+      return (response.headers['set-cookie'] as string[])[1];
+    };
+    const now = BigInt(f.clock.now());
+    // A Fixed session 20 days in: 10 days and a half second left, rounded up.
+    expect(await refreshCookie(now + 864_000_500n)).toBe(
+      'refresh_token=r2; Max-Age=864001; Path=/; HttpOnly; SameSite=Lax',
+    );
+    // Already past: the browser drops it at once.
+    expect(await refreshCookie(now - 1000n)).toBe(
+      'refresh_token=r2; Max-Age=0; Path=/; HttpOnly; SameSite=Lax',
+    );
+    // An answer that does not say (an older issuer): a session cookie, never a guess.
+    expect(await refreshCookie(0n)).toBe('refresh_token=r2; Path=/; HttpOnly; SameSite=Lax');
+    f.answer('issuer.refresh', () => ({
+      token: accessToken,
+      refreshToken: 'r2',
+      refreshTokenId: 'rid',
+      tokenExpirationInstant: 1n,
+      refreshTokenExpirationInstant: thirtyDaysAhead(),
+      applicationId: f.realm.applicationA,
+    }));
   });
 
   it('no refresh token, or a bad timeToLiveInSeconds, is a 400 naming the field', async () => {
@@ -576,6 +620,7 @@ describe('DELETE /api/jwt/refresh', () => {
     expect(f.calls[0]).toEqual({
       method: 'session.revoke',
       apiKey: f.realm.keys.plain,
+      requestId: expect.any(String),
       request: { tenantId: 'T', selector: { $case: 'token', value: 't' }, ownerUserId: USER },
     });
     f.calls.length = 0;
@@ -616,6 +661,7 @@ describe('POST /api/jwt/vend', () => {
     expect(f.calls[0]).toEqual({
       method: 'issuer.vend',
       apiKey: f.realm.keys.admin,
+      requestId: expect.any(String),
       request: {
         tenantId: f.realm.tenantA,
         claimsJson: '{"n":1,"nested":{"a":[true,null]}}',

@@ -22,6 +22,8 @@ export interface RecordedCall {
   readonly method: string;
   readonly request: unknown;
   readonly apiKey: string | undefined;
+  /** The `x-request-id` metadata the call carried. */
+  readonly requestId: string | undefined;
 }
 
 /** What a fake backend method does: answer, or throw (a gRPC status or anything else). */
@@ -44,6 +46,8 @@ export interface FakeBackendGateway {
   readonly gateway: FastifyInstance;
   readonly realm: StandardRealm;
   readonly calls: RecordedCall[];
+  /** The gateway's clock. */
+  readonly clock: ManualClock;
   /** Scripts `method` until the next call of `answer` for it. */
   answer(method: BackendMethod, answer: Answer): void;
   /** What the local validator answers next. */
@@ -87,10 +91,12 @@ function fakeClient(
           callback: (error: unknown, response?: unknown) => void,
         ) => {
           const authorization = metadata.get('authorization')[0];
+          const requestId = metadata.get('x-request-id')[0];
           calls.push({
             method,
             request,
             apiKey: typeof authorization === 'string' ? authorization : undefined,
+            requestId: typeof requestId === 'string' ? requestId : undefined,
           });
           const script = scripts.get(method);
           setImmediate(() => {
@@ -144,13 +150,14 @@ export async function startFakeBackendGateway(
     }),
     stop() {},
   };
+  const clock = new ManualClock(Date.now());
   const gateway = await buildGateway({
     context: createGatewayContext({
       issuer: fakeClient('issuer', scripts, calls) as issuerV1.IssuerServiceClient,
       session: fakeClient('session', scripts, calls) as sessionV1.SessionServiceClient,
       validator,
       realm: () => current,
-      clock: new ManualClock(Date.now()),
+      clock,
       deadlineMs: 1000,
       serviceApiKey: realm.keys.plain,
       publicUrl: options.publicUrl ?? '',
@@ -167,6 +174,7 @@ export async function startFakeBackendGateway(
     gateway,
     realm,
     calls,
+    clock,
     answer: (method, answer) => scripts.set(method, answer),
     validateWith(answer) {
       validate = answer;

@@ -14,6 +14,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { ApiError, type ApiFlavor, sendProblem } from './http/api-errors.js';
 import { registerHttpMetrics } from './http/http-metrics.js';
 import { registerJsonParser } from './http/json-body.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import { registerRoutes } from './routes/index.js';
 
 declare module 'fastify' {
@@ -55,6 +56,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // every request, which costs more than a cached validation. Lines name `reqId` themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.bodyLimitBytes,
+    // The caller's X-Request-Id when well-formed, else a UUID (never fastify's per-process
+    // counter, which collides across replicas); http/request-id.ts says why and where it goes.
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
     // X-Forwarded-Proto decides whether login cookies are Secure (and X-Forwarded-Host a base
     // URL): believed only from the proxies the operator named, never from any client.
     trustProxy:
@@ -90,6 +95,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     },
   });
   registerHttpMetrics(app, options.registry);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     const level = reply.statusCode >= 500 ? 'error' : 'debug';

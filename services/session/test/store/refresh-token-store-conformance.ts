@@ -3,6 +3,7 @@ import type { ManualClock } from '@tessera/clock';
 import { isTesseraError } from '@tessera/errors';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MINUTE_MS } from '../../src/domain/expiration.js';
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS } from '../../src/domain/idempotency.js';
 import { DEFAULT_EXPIRED_RETENTION_MS } from '../../src/store/index.js';
 import type {
   Closable,
@@ -109,7 +110,14 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
         expirationInstant: now + 60 * MINUTE_MS,
         scopes: ['offline_access'],
         data: { note: 'kept as given' },
-        sessionClaims: { auth_time: 1_893_456_000, authenticationType: 'PASSWORD' },
+        sessionClaims: {
+          authTime: 1_893_456_000,
+          authenticationType: 'PASSWORD',
+          roles: ['admin'],
+          email: 'user@example.com',
+          emailVerified: true,
+          preferredUsername: 'user',
+        },
         device: {
           description: 'test device',
           name: 'laptop',
@@ -643,7 +651,7 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       const { token, record } = await start(principal(), policy({ gracePeriodSeconds: 0 }));
       const sent = await rotate(token, 2, 'request-1');
       const successor = tokenOf(sent);
-      clock.advance(5 * MINUTE_MS);
+      clock.advance(DEFAULT_IDEMPOTENCY_WINDOW_MS - 1);
       const resent = await rotate(token, 2, 'request-1');
       expect(resent).toMatchObject({ ok: true, token: successor, rotated: false });
       expect(resent.ok && resent.record.insertInstant).toBe(sent.ok && sent.record.insertInstant);
@@ -655,6 +663,23 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       expect(await rotate(token, 2, 'request-1')).toMatchObject({ ok: false, cause: 'reused' });
     });
 
+    it('invariant 8: a resent rotation after the idempotency window is a reuse like any other', async () => {
+      const { token } = await start(principal(), policy({ gracePeriodSeconds: 0 }));
+      const successor = tokenOf(await rotate(token, 2, 'request-1'));
+      clock.advance(DEFAULT_IDEMPOTENCY_WINDOW_MS);
+      // Whoever holds the consumed token and learnt its request id (ids are logged and
+      // echoed) gets nothing once the window is over: the family is revoked.
+      expect(await rotate(token, 3, 'request-1')).toMatchObject({ ok: false, cause: 'reused' });
+      expect(await rotate(successor, 2)).toMatchObject({ ok: false, cause: 'revoked' });
+    });
+
+    it('invariant 8: a resent rotation never revives a revoked family', async () => {
+      const { token, record, who } = await start(principal(), policy({ gracePeriodSeconds: 0 }));
+      await rotate(token, 2, 'request-1');
+      await store.revoke(who.tenantId, { kind: 'id', id: record.id });
+      expect(await rotate(token, 3, 'request-1')).toMatchObject({ ok: false, cause: 'revoked' });
+    });
+
     it('a different request id for a consumed token is a reuse (grace 0)', async () => {
       const { token } = await start(
         principal(),
@@ -664,6 +689,75 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       expect(await rotate(token, 2, 'request-2')).toMatchObject({ ok: false, cause: 'reused' });
       expect(await rotate(token, 2, '')).toMatchObject({ ok: false, cause: 'reused' });
     });
+  });
+
+  describe('invariant 8 — a resent Create returns the same session, and nothing else', () => {
+    const startWith = (requestId: string, who = principal(), refreshPolicy = policy()) =>
+      start(who, refreshPolicy, { requestId });
+
+    it('a resend with the same request id returns the same family and token, once', async () => {
+      const first = await startWith('login-1');
+      clock.advance(DEFAULT_IDEMPOTENCY_WINDOW_MS - 1);
+      const resent = await startWith('login-1', first.who);
+      expect(resent.token).toBe(first.token);
+      expect(resent.record).toEqual(first.record);
+      expect(await store.listByUser(first.who.tenantId, first.who.userId)).toHaveLength(1);
+    });
+
+    it('the request id is scoped to tenant, application and user', async () => {
+      const first = await startWith('login-1');
+      const otherUser = await startWith('login-1', { ...first.who, userId: randomUUID() });
+      const otherApplication = await startWith('login-1', {
+        ...first.who,
+        applicationId: randomUUID(),
+      });
+      const ids = new Set([first, otherUser, otherApplication].map((s) => s.record.id));
+      const tokens = new Set([first, otherUser, otherApplication].map((s) => s.token));
+      expect(ids.size).toBe(3);
+      expect(tokens.size).toBe(3);
+    });
+
+    it('a used, revoked or out-of-window first token is never handed out again', async () => {
+      // Used: the resend gets a new family; the first one rotates on undisturbed.
+      const used = await startWith('login-1');
+      const next = tokenOf(await rotate(used.token, 2));
+      const afterUse = await startWith('login-1', used.who);
+      expect(afterUse.record.id).not.toBe(used.record.id);
+      expect(afterUse.token).not.toBe(used.token);
+      expect(await rotate(next, 2)).toMatchObject({ ok: true });
+
+      // Revoked: the resend gets a new family; the revoked one stays revoked.
+      const revoked = await startWith('login-2');
+      await store.revoke(revoked.who.tenantId, { kind: 'id', id: revoked.record.id });
+      const afterRevoke = await startWith('login-2', revoked.who);
+      expect(afterRevoke.record.id).not.toBe(revoked.record.id);
+      expect(await rotate(revoked.token, 2)).toMatchObject({ ok: false, cause: 'revoked' });
+
+      // Out of the window: a new family, even though the first is live and unused.
+      const old = await startWith('login-3');
+      clock.advance(DEFAULT_IDEMPOTENCY_WINDOW_MS);
+      const late = await startWith('login-3', old.who);
+      expect(late.record.id).not.toBe(old.record.id);
+      expect(late.token).not.toBe(old.token);
+      // And a resend of the late one within its own window finds the late one.
+      expect((await startWith('login-3', old.who)).token).toBe(late.token);
+    });
+
+    if (options.redis) {
+      it('a request id costs one key that expires with the window and does not contain the id', async () => {
+        const requestId = `login-${randomUUID()}`;
+        const before = new Set(await redis().keys());
+        await startWith(requestId);
+        const added = (await redis().keys()).filter(
+          (key) => !before.has(key) && key.startsWith('rt:r:'),
+        );
+        expect(added).toHaveLength(1);
+        const [key = ''] = added;
+        expect(key).not.toContain(requestId);
+        expect(await redis().pttl(key)).toBeGreaterThan(0);
+        expect(await redis().pttl(key)).toBeLessThanOrEqual(DEFAULT_IDEMPOTENCY_WINDOW_MS);
+      });
+    }
   });
 
   describe('security finding 5 — a fork lives and dies with its source session', () => {

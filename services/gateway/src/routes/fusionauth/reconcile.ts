@@ -180,11 +180,12 @@ export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext
           encodedJwt,
           presenter: presenterOf(request, body.ipAddress),
           device: deviceOf(body.metaData?.device),
-          requestId: '',
+          // The idempotency key: a retry with the same X-Request-Id starts one session.
+          requestId: request.id,
         },
         ctx.serviceMetadata(request.id),
       ).catch(rejectWith(RECONCILE_ERRORS));
-      setLoginCookies(request, reply, ctx.realm(), reconciled, ctx.secureCookies);
+      setLoginCookies(request, reply, reconciled, ctx);
       return reply.send({
         user: JSON.parse(reconciled.userJson),
         token: reconciled.token,

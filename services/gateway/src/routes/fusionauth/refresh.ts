@@ -112,11 +112,12 @@ export function registerRefreshRoute(app: FastifyInstance, ctx: GatewayContext):
           refreshToken,
           timeToLiveSeconds: request.body.timeToLiveInSeconds ?? 0,
           presenter: presenterOf(request),
-          requestId: '',
+          // The idempotency key: a retry with the same X-Request-Id rotates once.
+          requestId: request.id,
         },
         ctx.serviceMetadata(request.id),
       ).catch(rejectWith(REFRESH_ERRORS));
-      setLoginCookies(request, reply, ctx.realm(), refreshed, ctx.secureCookies);
+      setLoginCookies(request, reply, refreshed, ctx);
       return reply.send({
         token: refreshed.token,
         refreshToken: refreshed.refreshToken,
