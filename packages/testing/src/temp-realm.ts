@@ -112,6 +112,8 @@ export async function writeStandardRealm(
     revocationMaxLiveEntries?: number;
     /** Tenant A's `revocation.maxLiveEntriesPerUser`; the default bound when omitted. */
     revocationMaxLiveEntriesPerUser?: number;
+    /** Tenant A's refresh-token usage policy; the default (Reusable) when omitted. */
+    refreshTokenUsagePolicy?: 'Reusable' | 'OneTimeUse';
   } = {},
 ): Promise<StandardRealm> {
   const ids = {
@@ -151,7 +153,11 @@ tenants:
     name: A
     issuer: https://a.example
     keyIds: [a-es256, a-rs256, a-eddsa]
-    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${revocationYaml(options)}
+    jwt: { accessTokenTimeToLiveSeconds: 600, maximumTimeToLiveSeconds: 86400, clockToleranceSeconds: ${tolerance} }${revocationYaml(options)}${
+      options.refreshTokenUsagePolicy
+        ? `\n    refreshToken: { usagePolicy: ${options.refreshTokenUsagePolicy} }`
+        : ''
+    }
   - id: ${ids.tenantB}
     name: B
     issuer: https://b.example
