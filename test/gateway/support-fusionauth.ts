@@ -6,6 +6,7 @@ import type { issuerV1, sessionV1 } from '@tessera/contracts';
 import { type ErrorCode, TesseraError } from '@tessera/errors';
 import { toServiceError } from '@tessera/grpc-runtime';
 import type { LocalValidator } from '@tessera/local-validation';
+import type { Logger } from '@tessera/logger';
 import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -121,6 +122,8 @@ export interface FakeBackendGatewayOptions {
   readonly secureCookies?: SecureCookies;
   /** Changes the standard realm before the gateway sees it. */
   readonly realm?: (realm: Realm) => Realm;
+  /** Where the gateway logs; silent by default. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -163,7 +166,7 @@ export async function startFakeBackendGateway(
       publicUrl: options.publicUrl ?? '',
       ...(options.secureCookies ? { secureCookies: options.secureCookies } : {}),
     }),
-    logger: silent,
+    logger: options.logger ?? silent,
     registry: new Registry(),
     bodyLimitBytes: 64 * 1024,
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
