@@ -725,6 +725,8 @@ export function refreshTokenStoreConformance(options: ConformanceOptions): void 
       expect(afterUse.record.id).not.toBe(used.record.id);
       expect(afterUse.token).not.toBe(used.token);
       expect(await rotate(next, 2)).toMatchObject({ ok: true });
+      // The id now names the new family: a further resend gets that one.
+      expect((await startWith('login-1', used.who)).token).toBe(afterUse.token);
 
       // Revoked: the resend gets a new family; the revoked one stays revoked.
       const revoked = await startWith('login-2');

@@ -130,12 +130,13 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore, Closable {
     if (requestId !== '') {
       const key = this.#codec.requestKey(createRequestScope({ ...input, requestId }));
       const earlier = this.#createRequests.get(key);
-      if (earlier !== undefined && now < earlier.until) {
-        const replayed = this.#replayCreate(earlier.id, input, requestId, now);
-        if (replayed !== undefined) return replayed;
-      } else {
-        this.#createRequests.set(key, { id, until: now + this.#idempotencyWindowMs });
-      }
+      const replayed =
+        earlier !== undefined && now < earlier.until
+          ? this.#replayCreate(earlier.id, input, requestId, now)
+          : undefined;
+      if (replayed !== undefined) return replayed;
+      // From now on the id names the family made below, for a whole window.
+      this.#createRequests.set(key, { id, until: now + this.#idempotencyWindowMs });
     }
     const sourceId = input.fork ? this.#registerFork(input, id) : '';
     const token = requestId === '' ? this.#codec.mint(id) : this.#codec.firstToken(id, requestId);

@@ -192,10 +192,23 @@ export class RedisRefreshTokenStore implements RefreshTokenStore, Closable {
     if (claimed === 'OK') return undefined;
     const earlier = (await this.#run(() => this.client.get(key))) ?? '';
     const [earlierId = '', until = '0'] = earlier.split(':');
-    if (!isUuid(earlierId) || now >= Number(until)) {
-      await this.#run(() => this.client.set(key, value, 'PX', window));
-      return undefined;
-    }
+    const replayed =
+      isUuid(earlierId) && now < Number(until)
+        ? await this.#replayCreate(earlierId, input, requestId, now)
+        : undefined;
+    if (replayed !== undefined) return replayed;
+    // From now on the id names the family this call makes, for a whole window.
+    await this.#run(() => this.client.set(key, value, 'PX', window));
+    return undefined;
+  }
+
+  /** The family a resent Create made, when it is live, the same caller's, and never used. */
+  async #replayCreate(
+    earlierId: string,
+    input: CreateInput,
+    requestId: string,
+    now: number,
+  ): Promise<{ token: string; record: RefreshTokenRecord } | undefined> {
     // The earlier call may still be writing its family, or have failed: then this one makes a
     // new family (the earlier token, if any, was never delivered).
     const family = await this.#read(earlierId);
