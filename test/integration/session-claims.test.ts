@@ -176,6 +176,23 @@ describe('session claims, typed end to end', () => {
     expect(failure).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'registration.user_id' });
   });
 
+  it('a request_id that is not at most 128 characters of [A-Za-z0-9._:-] is INVALID_ARGUMENT', async () => {
+    for (const requestId of ['has space', 'a'.repeat(129), 'r\u00e9']) {
+      const failure = await s.fail(s.issuerClient, 'startSession', {
+        tenantId: s.realm.tenantA,
+        applicationId: s.realm.applicationA,
+        userId: randomUUID(),
+        authenticationType: 'PASSWORD',
+        presenter: undefined,
+        device: undefined,
+        scopes: [],
+        dataJson: '',
+        requestId,
+      });
+      expect(failure).toMatchObject({ reason: 'INVALID_ARGUMENT', field: 'request_id' });
+    }
+  });
+
   it('bounds what a Create may store: too many roles is INVALID_ARGUMENT', async () => {
     const failure = await s.fail(s.sessionClient, 'create', {
       tenantId: s.realm.tenantA,

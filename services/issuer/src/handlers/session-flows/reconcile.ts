@@ -12,7 +12,7 @@ import type { SessionFlowDeps } from './deps.js';
 import { fusionAuthUser } from './fusionauth-user.js';
 import { mapClaims } from './mapped-claims.js';
 import { mintSession } from './mint-session.js';
-import { applicationOf, registrationOf } from './shared.js';
+import { applicationOf, registrationOf, requestIdOf } from './shared.js';
 
 /**
  * Reconcile: an external identity provider's JWT → the user it names, and tokens.
@@ -34,6 +34,8 @@ export async function reconcile(
     caller: callerOf(ctx),
     applicationId: request.applicationId,
   });
+  // Checked first: a bad request changes nothing.
+  const requestId = requestIdOf(request.requestId);
   const provider = snapshot.realm.identityProviders.get(request.identityProviderId);
   if (
     provider === undefined ||
@@ -165,7 +167,7 @@ export async function reconcile(
     device: request.device,
     scopes: [],
     dataJson: '',
-    requestId: request.requestId,
+    requestId,
     ctx,
   });
   metrics.tokensIssued.inc({ rpc: 'Reconcile' });

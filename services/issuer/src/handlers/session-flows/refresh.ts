@@ -6,7 +6,7 @@ import type { CallContext } from '@tessera/grpc-runtime';
 import { buildAccessTokenClaims } from '../../domain/access-token.js';
 import { selectSigningKey } from '../../domain/signing-key.js';
 import type { SessionFlowDeps } from './deps.js';
-import { endedSessionCause, registrationOf, tokenUserOf } from './shared.js';
+import { endedSessionCause, registrationOf, requestIdOf, tokenUserOf } from './shared.js';
 
 /**
  * Refresh: rotate the refresh token → find its tenant and application → re-read the user
@@ -34,7 +34,7 @@ export async function refresh(
     {
       refreshToken: request.refreshToken,
       presenter: request.presenter,
-      requestId: request.requestId,
+      requestId: requestIdOf(request.requestId),
       tenantId: named?.id ?? '',
     },
     ctx.deadline,

@@ -1,7 +1,7 @@
 import type { Clock } from '@tessera/clock';
 import type { ApplicationConfig, TenantConfig } from '@tessera/config';
 import type { sessionV1 } from '@tessera/contracts';
-import { TesseraError } from '@tessera/errors';
+import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { TokenUser } from '../../domain/access-token.js';
 import type { IssuerSnapshot } from '../../issuer-state.js';
 
@@ -74,4 +74,21 @@ export function endedSessionCause(
   if (user === undefined) return undefined;
   if (!user.active) return 'user-deactivated';
   return registrationOf(user, applicationId) === undefined ? 'registration-removed' : undefined;
+}
+
+/** What an idempotency key may look like: the gateway's X-Request-Id rule, and the services'. */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The caller's idempotency key ('' for none), passed on to the session service; anything else
+ * than at most 128 characters of [A-Za-z0-9._:-] is INVALID_ARGUMENT on `request_id`.
+ */
+export function requestIdOf(requestId: string): string {
+  if (requestId !== '' && !REQUEST_ID_PATTERN.test(requestId)) {
+    throw invalidArgument(
+      'request_id',
+      'request_id must be at most 128 characters of [A-Za-z0-9._:-]',
+    );
+  }
+  return requestId;
 }

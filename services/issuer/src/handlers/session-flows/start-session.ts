@@ -4,7 +4,7 @@ import { invalidArgument } from '@tessera/errors';
 import type { CallContext } from '@tessera/grpc-runtime';
 import type { SessionFlowDeps } from './deps.js';
 import { mintSession } from './mint-session.js';
-import { applicationOf, requireActive } from './shared.js';
+import { applicationOf, requestIdOf, requireActive } from './shared.js';
 
 /**
  * StartSession: an internal login service has authenticated a user; mint an access token and
@@ -26,6 +26,7 @@ export async function startSession(
   const application = applicationOf(snapshot, tenant, request.applicationId, 'application_id');
   if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
   assertMayGrantScopes(apiKeyOf(callerOf(ctx)), request.scopes);
+  const requestId = requestIdOf(request.requestId);
 
   const user = await session.findUser(tenant.id, request.userId, ctx.deadline);
   requireActive(user, 'user_id');
@@ -41,7 +42,7 @@ export async function startSession(
     device: request.device,
     scopes: request.scopes,
     dataJson: request.dataJson,
-    requestId: request.requestId,
+    requestId,
     ctx,
   });
   metrics.tokensIssued.inc({ rpc: 'StartSession' });
