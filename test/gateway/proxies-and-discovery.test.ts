@@ -28,6 +28,8 @@ async function gateway(options: FakeBackendGatewayOptions = {}): Promise<FakeBac
     refreshToken: 'r2',
     refreshTokenId: 'rid',
     tokenExpirationInstant: 1n,
+    refreshTokenExpirationInstant: BigInt(Date.now() + 3_600_000),
+    applicationId: 'A',
   }));
   return f;
 }
