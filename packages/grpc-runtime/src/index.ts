@@ -46,7 +46,6 @@ export {
   type MetricsServerOptions,
   startMetricsServer,
 } from './metrics-server.js';
-export { type BackoffOptions, reconnectDelay } from './multiplex/backoff.js';
 export {
   DEFAULT_MAX_IN_FLIGHT_PER_STREAM,
   type MultiplexServerOptions,

@@ -9,10 +9,10 @@ import {
   status as Status,
   type StatusObject,
 } from '@grpc/grpc-js';
+import { type BackoffOptions, backoffDelay } from '@tessera/backoff';
 import type { Logger } from 'pino';
 import type { CallTransport, TransportCallOptions } from '../caller.js';
 import { RpcStatusError } from '../rpc-status-error.js';
-import { type BackoffOptions, reconnectDelay } from './backoff.js';
 import { PendingCall } from './pending-call.js';
 import { transportError } from './status-envelope.js';
 import { type ChannelEvents, StreamChannel, streamMetadata } from './stream-channel.js';
@@ -34,7 +34,7 @@ export interface StreamTransportOptions {
   readonly maxQueued?: number;
   /** How often the DNS name is resolved again; 30 s by default. */
   readonly resolveIntervalMs?: number;
-  /** Reconnect delays; 100 ms doubling to 5 s, jittered, by default. */
+  /** Reconnect delays (the shared `@tessera/backoff`); 100 ms doubling to 5 s, jittered, by default. */
   readonly backoff?: BackoffOptions;
   /** Resolves a host name to addresses; `dns.lookup` with `all` by default. */
   readonly resolve?: (host: string) => Promise<readonly string[]>;
@@ -46,7 +46,7 @@ const DEFAULTS = {
   maxInFlightPerStream: 256,
   maxQueued: 1024,
   resolveIntervalMs: 30_000,
-  backoff: { baseMs: 100, capMs: 5_000 },
+  backoff: { initialMs: 100, maxMs: 5_000 },
 } as const;
 
 /** One backend address and its streams. */
@@ -291,10 +291,8 @@ export class StreamTransport implements CallTransport {
     }
     const attempt = endpoint.attempts[slot] ?? 0;
     endpoint.attempts[slot] = attempt + 1;
-    // A stream that ended after serving (drain, idle end) comes back at once; a refused one waits.
-    const delay = wasOpen
-      ? reconnectDelay(0, this.#backoff)
-      : reconnectDelay(attempt, this.#backoff);
+    // A stream that ended after serving (drain, idle end) comes back soon; a refused one waits longer each time.
+    const delay = backoffDelay(wasOpen ? 1 : attempt + 1, this.#backoff);
     const timer = setTimeout(() => this.#open(endpoint, slot), delay);
     timer.unref();
     endpoint.timers[slot] = timer;
