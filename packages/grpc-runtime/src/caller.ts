@@ -148,3 +148,46 @@ export function unaryTransport(
     close: () => client.close(),
   };
 }
+
+/** The four-argument form every generated grpc-js client method has. */
+type ClientMethod = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline: number },
+  callback: (error: unknown, response: unknown) => void,
+) => { cancel(): void };
+
+/**
+ * Unary calls through an existing generated client (a ts-proto `XServiceClient`, or a stand-in
+ * with the same methods), found by method name; it is not closed by `close()`.
+ */
+export function clientTransport(client: object): CallTransport {
+  const methods = client as Record<string, unknown>;
+  return {
+    call<Req, Res>(
+      method: MethodDefinition<Req, Res>,
+      request: Req,
+      options: TransportCallOptions,
+    ): Promise<Res> {
+      const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+      const target = methods[name.charAt(0).toLowerCase() + name.slice(1)];
+      if (typeof target !== 'function') {
+        return Promise.reject(transportError(Status.UNIMPLEMENTED, `no client method for ${name}`));
+      }
+      const grpcMetadata = new Metadata();
+      for (const [key, value] of Object.entries(options.metadata ?? {})) {
+        grpcMetadata.set(key, value);
+      }
+      return new Promise<Res>((resolve, reject) => {
+        (target as ClientMethod).call(
+          client,
+          request,
+          grpcMetadata,
+          { deadline: options.deadline },
+          (error, response) => (error ? reject(error) : resolve(response as Res)),
+        );
+      });
+    },
+    close() {},
+  };
+}

@@ -13,10 +13,17 @@
 export { adaptService } from './adapt-service.js';
 export { type CallContext, CallKey, type CallKind, type CallValues } from './call-context.js';
 export {
+  type CallTransportOptions,
+  createCallTransport,
+  TRANSPORT_KINDS,
+  type TransportKind,
+} from './call-transport.js';
+export {
   type Caller,
   type CallerCallOptions,
   type CallerOptions,
   type CallTransport,
+  clientTransport,
   createCaller,
   type TransportCallOptions,
   unaryTransport,
