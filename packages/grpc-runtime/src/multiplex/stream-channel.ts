@@ -25,6 +25,11 @@ export interface ChannelEvents {
    * from one that was never accepted (refused credentials, server down).
    */
   closed(channel: StreamChannel, error: StatusObject | undefined, wasOpen: boolean): void;
+  /**
+   * Calls the server never started: a stream ended cleanly (after Drain, or by us) answers
+   * every call it started first, so what is left crossed the end and may go elsewhere.
+   */
+  unstarted(calls: readonly PendingCall[]): void;
 }
 
 const EXCHANGE_PATH = transportV1.MultiplexServiceService.exchange.path;
@@ -139,8 +144,13 @@ export class StreamChannel implements CallCarrier {
     this.#state = 'closed';
     const calls = [...this.#pending.values()];
     this.#pending.clear();
-    for (const call of calls) {
-      call.fail(transportError(Status.UNAVAILABLE, `the stream to ${this.address} ended`));
+    if (error === undefined) {
+      for (const call of calls) call.onSettled = undefined;
+      this.#events.unstarted(calls);
+    } else {
+      for (const call of calls) {
+        call.fail(transportError(Status.UNAVAILABLE, `the stream to ${this.address} ended`));
+      }
     }
     this.#events.closed(this, error, wasOpen);
   }

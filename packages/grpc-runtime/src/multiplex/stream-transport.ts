@@ -106,6 +106,9 @@ export class StreamTransport implements CallTransport {
       },
       freed: () => this.#flush(),
       closed: (channel, error, wasOpen) => this.#onClosed(channel, error, wasOpen),
+      unstarted: (calls) => {
+        for (const call of calls) this.#dispatch(call);
+      },
     };
     void this.#refresh();
     const interval = options.resolveIntervalMs ?? DEFAULTS.resolveIntervalMs;
@@ -135,22 +138,27 @@ export class StreamTransport implements CallTransport {
         reject,
         signal: options.signal,
       });
-      if (pending.settled) return;
-      const channel = this.#pick();
-      if (channel !== undefined) {
-        channel.start(pending);
-      } else if (this.#queue.size >= this.#maxQueued) {
-        pending.fail(
-          transportError(
-            Status.UNAVAILABLE,
-            `no stream to ${this.#options.target} has room and ${this.#maxQueued} calls are waiting`,
-          ),
-        );
-      } else {
-        this.#queue.add(pending);
-        pending.onSettled = () => this.#queue.delete(pending);
-      }
+      if (!pending.settled) this.#dispatch(pending);
     });
+  }
+
+  /** Sends a call on the best stream, or queues it while none has room. */
+  #dispatch(pending: PendingCall): void {
+    if (pending.settled) return;
+    const channel = this.#pick();
+    if (channel !== undefined) {
+      channel.start(pending);
+    } else if (this.#queue.size >= this.#maxQueued || this.#closed) {
+      pending.fail(
+        transportError(
+          Status.UNAVAILABLE,
+          `no stream to ${this.#options.target} has room and ${this.#maxQueued} calls are waiting`,
+        ),
+      );
+    } else {
+      this.#queue.add(pending);
+      pending.onSettled = () => this.#queue.delete(pending);
+    }
   }
 
   /** Streams by state, for tests and diagnostics. */
