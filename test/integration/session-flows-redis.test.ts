@@ -1,5 +1,5 @@
-import { type RedisServer, startRedisServer } from '@tessera/testing';
 import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
+import { type RedisServer, startRedisServer } from '@tessera/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { redisStores } from '../support/stack.js';
 import { describeSessionFlows } from './session-flows.suite.js';

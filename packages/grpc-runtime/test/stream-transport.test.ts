@@ -169,9 +169,12 @@ describe('stream transport', () => {
 
   it('a replica that stops mid-load drains: its calls finish, new calls move to the other', async () => {
     const first = await server({ vend: async () => vend('first') });
-    const second = await server({ vend: async () => vend('second') }, {
-      listen: `127.0.0.2:${first.port}`,
-    });
+    const second = await server(
+      { vend: async () => vend('second') },
+      {
+        listen: `127.0.0.2:${first.port}`,
+      },
+    );
     const { issuer, transport } = transportTo(`replicas.test:${first.port}`, {
       resolve: async () => ['127.0.0.1', '127.0.0.2'],
     });

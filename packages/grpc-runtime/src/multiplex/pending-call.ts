@@ -47,7 +47,8 @@ export class PendingCall {
     this.#reject = parts.reject;
     this.#signal = parts.signal;
     this.#timer = setTimeout(
-      () => this.#abandon(transportError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded')),
+      // The server was given the same deadline and stops on its own, as DEADLINE_EXCEEDED.
+      () => this.#abandon(transportError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'), false),
       Math.max(0, parts.deadline - Date.now()),
     );
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -90,12 +91,13 @@ export class PendingCall {
     if (this.#settle()) this.#reject(error);
   }
 
-  readonly #onAbort = () => this.#abandon(transportError(Status.CANCELLED, 'Cancelled on client'));
+  readonly #onAbort = () =>
+    this.#abandon(transportError(Status.CANCELLED, 'Cancelled on client'), true);
 
-  #abandon(error: RpcStatusError): void {
+  #abandon(error: RpcStatusError, tellServer: boolean): void {
     const sent = this.#sent;
     if (!this.#settle()) return;
-    sent?.carrier.cancel(sent.requestId);
+    if (tellServer) sent?.carrier.cancel(sent.requestId);
     this.#reject(error);
   }
 
