@@ -138,7 +138,12 @@ describe('stream transport', () => {
   it('refuses calls beyond the in-flight bound of a stream with IN_FLIGHT_LIMIT', async () => {
     const release = deferred();
     const harness = await server(
-      { vend: async () => (await release.promise, vend('ok')) },
+      {
+        vend: async () => {
+          await release.promise;
+          return vend('ok');
+        },
+      },
       { multiplex: { ...acceptKey, maxInFlightPerStream: 2 } },
     );
     const { issuer } = transportTo(harness.address, {
@@ -169,7 +174,7 @@ describe('stream transport', () => {
 
   it('a replica that stops mid-load drains: its calls finish, new calls move to the other', async () => {
     const first = await server({ vend: async () => vend('first') });
-    const second = await server(
+    await server(
       { vend: async () => vend('second') },
       {
         listen: `127.0.0.2:${first.port}`,
