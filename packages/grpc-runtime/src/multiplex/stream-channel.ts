@@ -5,9 +5,9 @@ import {
   status as Status,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { transportV1 } from '@tessera/contracts';
+import { type googleRpcStatus, transportV1 } from '@tessera/contracts';
 import type { CallCarrier, PendingCall } from './pending-call.js';
-import { transportError } from './status-envelope.js';
+import { errorOfStatus, transportError } from './status-envelope.js';
 
 /** Where a channel is in its life. */
 export type ChannelState = 'connecting' | 'open' | 'draining' | 'closed';
@@ -131,7 +131,19 @@ export class StreamChannel implements CallCarrier {
   #receive(message: transportV1.ExchangeResponse): void {
     const kind = message.kind;
     if (kind?.$case === 'result') {
-      this.#pending.get(kind.value.requestId)?.complete(kind.value.outcome);
+      const { requestId, outcome } = kind.value;
+      const call = this.#pending.get(requestId);
+      if (call === undefined) return;
+      if (outcome?.$case === 'error' && refusedForShutdown(outcome.value)) {
+        // The server's shutdown gate refused it before any work (it crossed the Drain):
+        // safe to send elsewhere, whatever the method.
+        this.#pending.delete(requestId);
+        call.onSettled = undefined;
+        this.#events.freed(this);
+        this.#events.unstarted([call]);
+        return;
+      }
+      call.complete(outcome);
     } else if (kind?.$case === 'drain' && this.#state !== 'closed') {
       this.#state = 'draining';
       this.#events.drained(this);
@@ -161,4 +173,8 @@ export function streamMetadata(entries: Readonly<Record<string, string>>): Metad
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
   return metadata;
+}
+
+function refusedForShutdown(status: googleRpcStatus.Status): boolean {
+  return errorOfStatus(status).reason === 'SHUTTING_DOWN';
 }
