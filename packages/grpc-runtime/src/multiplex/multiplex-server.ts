@@ -154,6 +154,9 @@ function serveStream(
   };
 
   stream.on('data', (message: transportV1.ExchangeRequest) => {
+    // Once the stream is finished nothing is answered, so nothing may run either: the client
+    // sends calls it had in flight here to another stream (they were never started).
+    if (finished) return;
     const kind = message.kind;
     if (kind?.$case === 'call') startCall(kind.value);
     else if (kind?.$case === 'cancel') inFlight.get(kind.value.requestId)?.cancel();
