@@ -1,5 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
+import { clientTransport, createCaller } from '@tessera/grpc-runtime';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -21,8 +22,12 @@ async function gatewayWith(
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildGateway({
     context: createGatewayContext({
-      issuer: s.issuerClient,
-      session: s.sessionClient,
+      issuer: createCaller(issuerV1.IssuerServiceService, clientTransport(s.issuerClient), {
+        deadlineMs: 5000,
+      }),
+      session: createCaller(sessionV1.SessionServiceService, clientTransport(s.sessionClient), {
+        deadlineMs: 5000,
+      }),
       validator: s.validator,
       realm: () => s.session.realm.current,
       clock: s.clock,

@@ -1,9 +1,14 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { ManualClock } from '@tessera/clock';
 import { RealmSource } from '@tessera/config';
-import { issuerV1, type sessionV1 } from '@tessera/contracts';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
 import { type ErrorCode, TesseraError } from '@tessera/errors';
-import { STATUS_BY_ERROR_CODE, toServiceError } from '@tessera/grpc-runtime';
+import {
+  clientTransport,
+  createCaller,
+  STATUS_BY_ERROR_CODE,
+  toServiceError,
+} from '@tessera/grpc-runtime';
 import type { LocalValidator } from '@tessera/local-validation';
 import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
 import type { FastifyInstance } from 'fastify';
@@ -97,8 +102,12 @@ const started: { app: FastifyInstance; close?: () => void }[] = [];
 async function gateway(issuer: issuerV1.IssuerServiceClient): Promise<string> {
   const app = await buildGateway({
     context: createGatewayContext({
-      issuer,
-      session: {} as sessionV1.SessionServiceClient,
+      issuer: createCaller(issuerV1.IssuerServiceService, clientTransport(issuer), {
+        deadlineMs: 1000,
+      }),
+      session: createCaller(sessionV1.SessionServiceService, clientTransport({}), {
+        deadlineMs: 1000,
+      }),
       validator: {
         ready: Promise.resolve(),
         isReady: () => true,

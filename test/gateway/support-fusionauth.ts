@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, type ServiceError, type status } from '@grpc/grpc-js';
 import { ManualClock } from '@tessera/clock';
 import { loadRealmFile, type Realm } from '@tessera/config';
-import type { issuerV1, sessionV1 } from '@tessera/contracts';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
 import { type ErrorCode, TesseraError } from '@tessera/errors';
-import { toServiceError } from '@tessera/grpc-runtime';
+import { clientTransport, createCaller, toServiceError } from '@tessera/grpc-runtime';
 import type { LocalValidator } from '@tessera/local-validation';
 import type { Logger } from '@tessera/logger';
 import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
@@ -156,8 +156,16 @@ export async function startFakeBackendGateway(
   const clock = new ManualClock(Date.now());
   const gateway = await buildGateway({
     context: createGatewayContext({
-      issuer: fakeClient('issuer', scripts, calls) as issuerV1.IssuerServiceClient,
-      session: fakeClient('session', scripts, calls) as sessionV1.SessionServiceClient,
+      issuer: createCaller(
+        issuerV1.IssuerServiceService,
+        clientTransport(fakeClient('issuer', scripts, calls)),
+        { deadlineMs: 1000 },
+      ),
+      session: createCaller(
+        sessionV1.SessionServiceService,
+        clientTransport(fakeClient('session', scripts, calls)),
+        { deadlineMs: 1000 },
+      ),
       validator,
       realm: () => current,
       clock,

@@ -1,3 +1,4 @@
+import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
 import { type RedisServer, startRedisServer } from '@tessera/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { redisStores } from '../support/stack.js';
@@ -9,4 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-describeSessionFlows('Redis store', () => ({ stores: (clock) => redisStores(clock, redis.url) }));
+// The issuer reaches the session service over each transport; the flows must not tell them apart.
+for (const transport of TRANSPORT_KINDS) {
+  describeSessionFlows(`Redis store, ${transport} transport`, () => ({
+    stores: (clock) => redisStores(clock, redis.url),
+    transport,
+  }));
+}

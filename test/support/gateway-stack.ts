@@ -1,4 +1,5 @@
-import { credentialsMetadata } from '@tessera/grpc-runtime';
+import { issuerV1, sessionV1 } from '@tessera/contracts';
+import { createCaller, createCallTransport, credentialsMetadata } from '@tessera/grpc-runtime';
 import { createLocalValidator, type LocalValidator } from '@tessera/local-validation';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -33,10 +34,21 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
   });
   await validator.ready;
   const registry = new Registry();
+  // The gateway calls its backends the way main.ts does, over the transport the stack chose.
+  const backend = (address: string) =>
+    createCallTransport({
+      kind: options.transport ?? 'stream',
+      target: address,
+      metadata: { authorization: serviceKey },
+    });
+  const issuerTransport = backend(stack.issuerAddress);
+  const sessionTransport = backend(stack.sessionAddress);
   const gateway = await buildGateway({
     context: createGatewayContext({
-      issuer: stack.issuerClient,
-      session: stack.sessionClient,
+      issuer: createCaller(issuerV1.IssuerServiceService, issuerTransport, { deadlineMs: 5000 }),
+      session: createCaller(sessionV1.SessionServiceService, sessionTransport, {
+        deadlineMs: 5000,
+      }),
       validator,
       realm: () => stack.session.realm.current,
       clock: stack.clock,
@@ -58,6 +70,8 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
     registry,
     async close() {
       await gateway.close();
+      issuerTransport.close();
+      sessionTransport.close();
       validator.stop();
       await stack.close();
     },

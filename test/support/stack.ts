@@ -5,6 +5,7 @@ import { issuerV1, sessionV1 } from '@tessera/contracts';
 import {
   type RpcErrorDetails,
   readErrorDetails,
+  type TransportKind,
   type UnaryMethod,
   unaryCall,
 } from '@tessera/grpc-runtime';
@@ -33,6 +34,9 @@ export interface Stack {
   readonly session: SessionApp;
   readonly issuerClient: issuerV1.IssuerServiceClient;
   readonly sessionClient: sessionV1.SessionServiceClient;
+  /** `127.0.0.1:<port>` of each service. */
+  readonly issuerAddress: string;
+  readonly sessionAddress: string;
   call<Req, Res>(client: AnyClient, method: string, request: Req, apiKey?: string): Promise<Res>;
   fail(
     client: AnyClient,
@@ -49,6 +53,8 @@ export interface StackOptions {
   readonly stores?: (clock: ManualClock) => SessionStores | Promise<SessionStores>;
   /** Variations of the standard realm. */
   readonly realm?: Parameters<typeof writeStandardRealm>[0];
+  /** How the issuer (and the gateway, in a gateway stack) call their backends; `stream` by default. */
+  readonly transport?: TransportKind;
 }
 
 /** Stores on a real Redis, built as the session service's composition root builds them. */
@@ -80,7 +86,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     realmFile: realm.realmFile,
     logger,
     clock,
-    session: { address: `127.0.0.1:${sessionPort}`, apiKey: realm.keys.admin, deadlineMs: 5000 },
+    session: {
+      address: `127.0.0.1:${sessionPort}`,
+      apiKey: realm.keys.admin,
+      deadlineMs: 5000,
+      transport: options.transport ?? 'stream',
+    },
   });
   const issuerPort = await issuer.grpc.listen('127.0.0.1:0');
   await issuer.revocationsReady;
@@ -122,6 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     session,
     issuerClient,
     sessionClient,
+    issuerAddress: `127.0.0.1:${issuerPort}`,
+    sessionAddress: `127.0.0.1:${sessionPort}`,
     call,
     fail,
     async close() {

@@ -22,4 +22,5 @@ export {
   SIDECAR_REQUIREMENTS,
   type SidecarIssuerDefinition,
 } from './service-requirements.js';
+export { streamAuthenticator } from './stream-authentication.js';
 export { findTenant, resolveTenant, type TenantQuery } from './tenant-resolution.js';

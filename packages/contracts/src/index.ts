@@ -18,6 +18,7 @@ export * as googleRpcStatus from './gen/google/rpc/status.js';
 export * as commonV1 from './gen/tessera/common/v1/common.js';
 export * as issuerV1 from './gen/tessera/issuer/v1/issuer.js';
 export * as sessionV1 from './gen/tessera/session/v1/session.js';
+export * as transportV1 from './gen/tessera/transport/v1/transport.js';
 
 /**
  * Where the .proto sources live, for server reflection. Resolved from this file in the
@@ -32,6 +33,7 @@ export function defaultProtoRoot(): string {
 export const SERVICE_PROTO_FILES = [
   'tessera/issuer/v1/issuer.proto',
   'tessera/session/v1/session.proto',
+  'tessera/transport/v1/transport.proto',
 ] as const;
 
 /** The .proto file of Envoy's ext_authz service (served by the sidecar), relative to the proto root. */

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'REFRESH_TOKEN_NOT_FOUND',
   'SESSION_FORK_LIMIT',
   'REVOCATION_LIMIT_REACHED',
+  'IN_FLIGHT_LIMIT',
 ] as const;
 
 /** A failure code: the `reason` of the google.rpc.ErrorInfo sent with the status. */

@@ -60,6 +60,9 @@ export const STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, Status>> = Object.
   // The tenant's live revocations reached its realm limit: a quota, freed as entries expire,
   // so RESOURCE_EXHAUSTED (clients may retry later) rather than INVALID_ARGUMENT.
   REVOCATION_LIMIT_REACHED: Status.RESOURCE_EXHAUSTED,
+  // A stream carries as many unanswered calls as the server allows: capacity that frees up
+  // as calls finish, so RESOURCE_EXHAUSTED (retry with backoff, or on another stream).
+  IN_FLIGHT_LIMIT: Status.RESOURCE_EXHAUSTED,
 });
 
 /** The message sent for every failure whose real message must stay in the logs. */

@@ -6,10 +6,28 @@
  *   mapping, then the service's own interceptors);
  * - one mapping from TesseraError to gRPC status with the google.rpc rich error model;
  * - a server with health, reflection, graceful shutdown and a `/metrics` endpoint;
- * - client helpers: channel options, deadline-bound unary calls, credentials, error details.
+ * - client helpers: channel options, deadline-bound unary calls, credentials, error details;
+ * - the multiplexed stream transport (server side with `multiplex`, client side
+ *   `StreamTransport`) and a typed `Caller` over either transport.
  */
 export { adaptService } from './adapt-service.js';
 export { type CallContext, CallKey, type CallKind, type CallValues } from './call-context.js';
+export {
+  type CallTransportOptions,
+  createCallTransport,
+  TRANSPORT_KINDS,
+  type TransportKind,
+} from './call-transport.js';
+export {
+  type Caller,
+  type CallerCallOptions,
+  type CallerOptions,
+  type CallTransport,
+  clientTransport,
+  createCaller,
+  type TransportCallOptions,
+  unaryTransport,
+} from './caller.js';
 export {
   createChannelOptions,
   credentialsMetadata,
@@ -35,6 +53,11 @@ export {
   type MetricsServerOptions,
   startMetricsServer,
 } from './metrics-server.js';
+export {
+  DEFAULT_MAX_IN_FLIGHT_PER_STREAM,
+  type MultiplexServerOptions,
+} from './multiplex/multiplex-server.js';
+export { StreamTransport, type StreamTransportOptions } from './multiplex/stream-transport.js';
 export { type CallPipeline, type CallPipelineOptions, createCallPipeline } from './pipeline.js';
 export type { ReflectionOptions } from './reflection.js';
 export {
@@ -47,6 +70,7 @@ export {
   registerService,
   type ServiceRegistration,
   serviceNameOf,
+  type UnaryMethodEntry,
 } from './service-registration.js';
 export {
   installSignalHandlers,

@@ -1,12 +1,18 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
+import { transportV1 } from '@tessera/contracts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { addHealth } from './health.js';
 import type { Interceptor } from './interceptor.js';
+import { type MultiplexServerOptions, multiplexHandler } from './multiplex/multiplex-server.js';
 import { createCallPipeline } from './pipeline.js';
 import { addReflection, type ReflectionOptions } from './reflection.js';
-import type { ServiceRegistration } from './service-registration.js';
+import {
+  type ServiceRegistration,
+  serviceNameOf,
+  type UnaryMethodEntry,
+} from './service-registration.js';
 
 /** gRPC's own default, stated so that raising it is a visible decision. */
 const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -36,6 +42,11 @@ export interface GrpcServerOptions {
    * that has not loaded its first revocation snapshot must not be sent traffic).
    */
   readonly ready?: Promise<unknown>;
+  /**
+   * Also serve `tessera.transport.v1.MultiplexService`: long-lived streams that carry the
+   * unary calls of every registered service through the same chain (README of this package).
+   */
+  readonly multiplex?: MultiplexServerOptions;
 }
 
 /** Options of {@link GrpcServerRuntime.shutdown}. */
@@ -94,6 +105,16 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
     if (names.has(service.name)) throw new Error(`service ${service.name} registered twice`);
     names.add(service.name);
     server.addService(service.definition, service.bind(pipeline));
+  }
+  if (options.multiplex !== undefined) {
+    const carried = new Map<string, UnaryMethodEntry>();
+    for (const service of options.services) {
+      for (const [path, entry] of service.unaryMethods) carried.set(path, entry);
+    }
+    server.addService(transportV1.MultiplexServiceService, {
+      exchange: multiplexHandler(carried, pipeline, options.multiplex),
+    });
+    names.add(serviceNameOf(transportV1.MultiplexServiceService));
   }
   const health = addHealth(server, [...names]);
   if (options.reflection) addReflection(server, options.reflection);

@@ -1,6 +1,10 @@
-import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  MethodDefinition,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { adaptService } from './adapt-service.js';
-import type { AsyncServiceHandlers } from './handler-types.js';
+import type { AsyncServiceHandlers, UnaryHandler } from './handler-types.js';
 import type { CallPipeline } from './pipeline.js';
 
 /** A service ready to be added to a server built by `createGrpcServer`. */
@@ -10,6 +14,17 @@ export interface ServiceRegistration {
   readonly definition: ServiceDefinition;
   /** Builds the grpc-js implementation around the server's call pipeline. */
   bind(pipeline: CallPipeline): UntypedServiceImplementation;
+  /**
+   * The unary methods by full path, with their handlers: what a multiplexed stream may carry
+   * (server-streams stay on their own RPC).
+   */
+  readonly unaryMethods: ReadonlyMap<string, UnaryMethodEntry>;
+}
+
+/** A unary method a multiplexed stream can carry: its codec and its handler. */
+export interface UnaryMethodEntry {
+  readonly definition: MethodDefinition<unknown, unknown>;
+  readonly handler: UnaryHandler<unknown, unknown>;
 }
 
 /**
@@ -21,10 +36,22 @@ export function registerService<D extends ServiceDefinition>(
   definition: D,
   handlers: AsyncServiceHandlers<D>,
 ): ServiceRegistration {
+  const byName = handlers as unknown as Readonly<Record<string, unknown>>;
+  const unaryMethods = new Map<string, UnaryMethodEntry>();
+  const methods: [string, MethodDefinition<unknown, unknown>][] = Object.entries(definition);
+  for (const [name, method] of methods) {
+    const handler = byName[name];
+    if (method.requestStream || method.responseStream || typeof handler !== 'function') continue;
+    unaryMethods.set(method.path, {
+      definition: method,
+      handler: handler as UnaryHandler<unknown, unknown>,
+    });
+  }
   return {
     name: serviceNameOf(definition),
     definition,
     bind: (pipeline) => adaptService(definition, handlers, pipeline),
+    unaryMethods,
   };
 }
 

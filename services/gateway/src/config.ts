@@ -1,4 +1,5 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
 import { z } from 'zod';
 import { isTrustedProxyEntry, splitTrustedProxies } from './http/trusted-proxies.js';
 
@@ -42,6 +43,11 @@ const gatewayEnvSchema = z.object({
     .min(1024)
     .max(16 * 1024 * 1024)
     .default(1024 * 1024),
+  /**
+   * How the issuer and session calls travel: `stream` (many calls multiplexed over a few
+   * long-lived streams to every replica the names resolve to) or `unary` (one RPC per call).
+   */
+  GRPC_TRANSPORT: z.enum(TRANSPORT_KINDS).default('stream'),
   /** Budget of each gRPC call a request makes. */
   GRPC_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
   LOG_LEVEL: logLevel.default('info'),

@@ -4,6 +4,8 @@ import { RealmSource, splitListenAddress } from '@tessera/config';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
 import {
   collectProcessMetrics,
+  createCaller,
+  createCallTransport,
   createChannelOptions,
   credentialsMetadata,
   onStopRequest,
@@ -34,6 +36,18 @@ try {
     credentials.createInsecure(),
     channel,
   );
+  // Hot calls go over the configured transport; the generated clients above carry the key and
+  // revocation streams and the health checks.
+  const backend = (target: string) =>
+    createCallTransport({
+      kind: env.GRPC_TRANSPORT,
+      target,
+      metadata: { authorization: env.GATEWAY_API_KEY },
+      logger,
+    });
+  const issuerTransport = backend(env.ISSUER_ADDRESS);
+  const sessionTransport = backend(env.SESSION_ADDRESS);
+  const callDefaults = { deadlineMs: env.GRPC_DEADLINE_MS };
   const validator = createLocalValidator({
     issuer,
     session,
@@ -47,8 +61,8 @@ try {
   let closing = false;
   const app = await buildGateway({
     context: createGatewayContext({
-      issuer,
-      session,
+      issuer: createCaller(issuerV1.IssuerServiceService, issuerTransport, callDefaults),
+      session: createCaller(sessionV1.SessionServiceService, sessionTransport, callDefaults),
       validator,
       realm: () => realm.current,
       clock: systemClock,
@@ -84,6 +98,8 @@ try {
       clearTimeout(force);
       stopWatching();
       validator.stop();
+      issuerTransport.close();
+      sessionTransport.close();
       issuer.close();
       session.close();
     }

@@ -1,13 +1,22 @@
 import { credentials } from '@grpc/grpc-js';
-import { accessInterceptor, accessRules, ISSUER_REQUIREMENTS } from '@tessera/access';
+import {
+  accessInterceptor,
+  accessRules,
+  ISSUER_REQUIREMENTS,
+  streamAuthenticator,
+} from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import {
+  type CallTransport,
+  createCaller,
+  createCallTransport,
   createChannelOptions,
   createGrpcServer,
   credentialsMetadata,
   type GrpcServerRuntime,
   registerService,
+  type TransportKind,
 } from '@tessera/grpc-runtime';
 import { TokenVerifier } from '@tessera/jwt-core';
 import type { Logger } from '@tessera/logger';
@@ -28,6 +37,8 @@ export interface SessionConnection {
   readonly apiKey: string;
   /** Budget of each session call (bounded by the served call's deadline). */
   readonly deadlineMs: number;
+  /** How the unary calls travel: multiplexed streams (default) or unary RPCs. */
+  readonly transport?: TransportKind;
 }
 
 /** Everything the issuer needs from outside; main.ts passes the real ones, tests their own. */
@@ -87,6 +98,8 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
   };
 
   let sessionGateway: SessionGateway | undefined;
+  let sessionTransport: CallTransport | undefined;
+  let sessionClient: sessionV1.SessionServiceClient | undefined;
   let follower: RevocationFollower | undefined;
   if (options.session !== undefined) {
     const { address, apiKey, deadlineMs } = options.session;
@@ -95,11 +108,16 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
       credentials.createInsecure(),
       createChannelOptions(),
     );
-    sessionGateway = new SessionGateway({
-      client,
-      metadata: () => credentialsMetadata(apiKey),
-      deadlineMs,
+    sessionTransport = createCallTransport({
+      kind: options.session.transport ?? 'stream',
+      target: address,
+      metadata: { authorization: apiKey },
+      logger,
     });
+    sessionClient = client;
+    sessionGateway = new SessionGateway(
+      createCaller(sessionV1.SessionServiceService, sessionTransport, { deadlineMs }),
+    );
     follower = followRevocations({
       client,
       set: revocations,
@@ -145,6 +163,8 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
         services: [accessRules(issuerV1.IssuerServiceService, ISSUER_REQUIREMENTS)],
       }),
     ],
+    // The gateway's hot calls arrive over long-lived streams.
+    multiplex: { authenticate: streamAuthenticator(() => state.current.realm) },
     ready: revocationsReady,
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
@@ -162,7 +182,8 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
       stopWatching();
       follower?.stop();
       await grpc.shutdown(stopOptions);
-      sessionGateway?.client.close();
+      sessionTransport?.close();
+      sessionClient?.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
 import { z } from 'zod';
 
 /**
@@ -19,6 +20,11 @@ const issuerEnvSchema = z.object({
   SESSION_ADDRESS: z.union([listenAddress, z.literal('')]).default(''),
   /** The issuer's API key for the session service (a secret: from a Secret, never the realm). */
   SESSION_API_KEY: z.string().default(''),
+  /**
+   * How calls to the session service travel: `stream` (many calls multiplexed over a few
+   * long-lived streams to every replica the name resolves to) or `unary` (one RPC per call).
+   */
+  SESSION_TRANSPORT: z.enum(TRANSPORT_KINDS).default('stream'),
   /** Budget of each call to the session service. */
   SESSION_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
   /** How often the realm and key files are checked for changes. */

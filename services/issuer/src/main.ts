@@ -25,6 +25,7 @@ try {
             address: env.SESSION_ADDRESS,
             apiKey: env.SESSION_API_KEY,
             deadlineMs: env.SESSION_DEADLINE_MS,
+            transport: env.SESSION_TRANSPORT,
           },
         }
       : {}),

@@ -1,4 +1,9 @@
-import { accessInterceptor, accessRules, SESSION_REQUIREMENTS } from '@tessera/access';
+import {
+  accessInterceptor,
+  accessRules,
+  SESSION_REQUIREMENTS,
+  streamAuthenticator,
+} from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import { RealmSource } from '@tessera/config';
 import { defaultProtoRoot, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
@@ -69,6 +74,8 @@ export async function createSessionApp(options: SessionAppOptions): Promise<Sess
         services: [accessRules(sessionV1.SessionServiceService, SESSION_REQUIREMENTS)],
       }),
     ],
+    // The issuer's and the gateway's hot calls arrive over long-lived streams.
+    multiplex: { authenticate: streamAuthenticator(() => realm.current) },
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
   });
   const stopWatching =

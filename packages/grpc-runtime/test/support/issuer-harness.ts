@@ -53,6 +53,9 @@ export interface HarnessOptions {
   readonly interceptors?: readonly Interceptor[];
   readonly clock?: Clock;
   readonly reflection?: GrpcServerOptions['reflection'];
+  readonly multiplex?: GrpcServerOptions['multiplex'];
+  /** `127.0.0.1:0` by default. */
+  readonly listen?: string;
 }
 
 /** Starts the server and connects a client. */
@@ -71,9 +74,11 @@ export async function startIssuer(
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.reflection ? { reflection: options.reflection } : {}),
+    ...(options.multiplex ? { multiplex: options.multiplex } : {}),
   });
-  const port = await runtime.listen('127.0.0.1:0');
-  const address = `127.0.0.1:${port}`;
+  const listen = options.listen ?? '127.0.0.1:0';
+  const port = await runtime.listen(listen);
+  const address = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
   const client = new issuerV1.IssuerServiceClient(
     address,
     credentials.createInsecure(),

@@ -1,7 +1,9 @@
-import type { Metadata } from '@grpc/grpc-js';
 import type { sessionV1 } from '@tessera/contracts';
 import { type ErrorCode, TesseraError } from '@tessera/errors';
-import { readErrorDetails, type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
+import { type Caller, readErrorDetails } from '@tessera/grpc-runtime';
+
+/** The session service's unary RPCs, over whichever transport the issuer was given. */
+export type SessionCaller = Caller<typeof sessionV1.SessionServiceService>;
 
 /** Reasons of the session service that mean something to the issuer's caller too. */
 const CALLER_FACING: ReadonlySet<ErrorCode> = new Set([
@@ -26,41 +28,20 @@ const CALLER_FACING: ReadonlySet<ErrorCode> = new Set([
  * meaning so callers may retry.
  */
 export class SessionGateway {
-  readonly #client: sessionV1.SessionServiceClient;
-  readonly #metadata: () => Metadata;
-  readonly #deadlineMs: number;
+  readonly #session: SessionCaller;
 
-  constructor(options: {
-    client: sessionV1.SessionServiceClient;
-    metadata: () => Metadata;
-    deadlineMs: number;
-  }) {
-    this.#client = options.client;
-    this.#metadata = options.metadata;
-    this.#deadlineMs = options.deadlineMs;
-  }
-
-  /** The underlying client (for streams). */
-  get client(): sessionV1.SessionServiceClient {
-    return this.#client;
-  }
-
-  /** Service credentials for a new call. */
-  metadata(): Metadata {
-    return this.#metadata();
+  /** @param session calls with the issuer's credentials and the per-call budget as defaults. */
+  constructor(session: SessionCaller) {
+    this.#session = session;
   }
 
   async #call<Req, Res>(
-    method: UnaryMethod<Req, Res>,
+    method: (request: Req, options: { parentDeadline: number | undefined }) => Promise<Res>,
     request: Req,
     parentDeadline: number | undefined,
   ): Promise<Res> {
     try {
-      return await unaryCall(method, request, {
-        deadlineMs: this.#deadlineMs,
-        parentDeadline,
-        metadata: this.#metadata(),
-      });
+      return await method(request, { parentDeadline });
     } catch (error) {
       const details = readErrorDetails(error);
       if (details?.reason !== undefined && CALLER_FACING.has(details.reason)) {
@@ -74,40 +55,40 @@ export class SessionGateway {
   }
 
   create(request: sessionV1.CreateRequest, deadline?: number): Promise<sessionV1.CreateResponse> {
-    return this.#call(this.#client.create.bind(this.#client), request, deadline);
+    return this.#call(this.#session.create, request, deadline);
   }
 
   rotate(request: sessionV1.RotateRequest, deadline?: number): Promise<sessionV1.RotateResponse> {
-    return this.#call(this.#client.rotate.bind(this.#client), request, deadline);
+    return this.#call(this.#session.rotate, request, deadline);
   }
 
   get(request: sessionV1.GetRequest, deadline?: number): Promise<sessionV1.GetResponse> {
-    return this.#call(this.#client.get.bind(this.#client), request, deadline);
+    return this.#call(this.#session.get, request, deadline);
   }
 
   revoke(request: sessionV1.RevokeRequest, deadline?: number): Promise<sessionV1.RevokeResponse> {
-    return this.#call(this.#client.revoke.bind(this.#client), request, deadline);
+    return this.#call(this.#session.revoke, request, deadline);
   }
 
   getUser(
     request: sessionV1.GetUserRequest,
     deadline?: number,
   ): Promise<sessionV1.GetUserResponse> {
-    return this.#call(this.#client.getUser.bind(this.#client), request, deadline);
+    return this.#call(this.#session.getUser, request, deadline);
   }
 
   upsertUser(
     request: sessionV1.UpsertUserRequest,
     deadline?: number,
   ): Promise<sessionV1.UpsertUserResponse> {
-    return this.#call(this.#client.upsertUser.bind(this.#client), request, deadline);
+    return this.#call(this.#session.upsertUser, request, deadline);
   }
 
   upsertRegistration(
     request: sessionV1.UpsertRegistrationRequest,
     deadline?: number,
   ): Promise<sessionV1.UpsertRegistrationResponse> {
-    return this.#call(this.#client.upsertRegistration.bind(this.#client), request, deadline);
+    return this.#call(this.#session.upsertRegistration, request, deadline);
   }
 
   /** The user, or undefined when the directory has none with this id. */

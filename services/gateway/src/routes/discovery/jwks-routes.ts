@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { keySetProblem } from './backend-failure.js';
 
 const JWKS_SCHEMA = {
@@ -22,11 +22,9 @@ const JWKS_SCHEMA = {
 /** The published key set as JSON text, straight from the issuer. */
 async function fetchJwks(ctx: GatewayContext, requestId: string): Promise<string> {
   try {
-    const response = await call(
-      ctx,
-      ctx.issuer.getJwks.bind(ctx.issuer),
+    const response = await ctx.issuer.getJwks(
       { tenantId: '' },
-      ctx.serviceMetadata(requestId),
+      { metadata: ctx.serviceMetadata(requestId) },
     );
     return response.jwksJson;
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { TenantConfig } from '@tessera/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { keySetProblem } from './backend-failure.js';
 import { configuredDiscoveryBase } from './discovery-base.js';
@@ -103,11 +103,9 @@ async function configurationOf(
   const tenant = chooseTenant(ctx, tenantId);
   let jwksJson: string;
   try {
-    const response = await call(
-      ctx,
-      ctx.issuer.getJwks.bind(ctx.issuer),
+    const response = await ctx.issuer.getJwks(
       { tenantId: tenant.id },
-      ctx.serviceMetadata(request.id),
+      { metadata: ctx.serviceMetadata(request.id) },
     );
     jwksJson = response.jwksJson;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { presentParameter } from '../../http/credentials.js';
 import { rejectWith } from './backend-failures.js';
 import {
@@ -100,17 +100,17 @@ export function registerIssueRoute(app: FastifyInstance, ctx: GatewayContext): v
       const applicationId = requiredParameter(request.query.applicationId, 'applicationId');
       const refreshToken =
         cookieOf(request, 'refresh_token') ?? presentParameter(request.query.refreshToken) ?? '';
-      const issued = await call(
-        ctx,
-        ctx.issuer.issueForApplication.bind(ctx.issuer),
-        {
-          tenantId: tenantOf(request, ctx, { applicationId }) ?? '',
-          token,
-          applicationId,
-          refreshToken,
-        },
-        ctx.serviceMetadata(request.id),
-      ).catch(rejectWith(ISSUE_ERRORS));
+      const issued = await ctx.issuer
+        .issueForApplication(
+          {
+            tenantId: tenantOf(request, ctx, { applicationId }) ?? '',
+            token,
+            applicationId,
+            refreshToken,
+          },
+          { metadata: ctx.serviceMetadata(request.id) },
+        )
+        .catch(rejectWith(ISSUE_ERRORS));
       return reply.code(issued.registered ? 200 : 202).send({
         token: issued.token,
         ...(issued.refreshToken ? { refreshToken: issued.refreshToken } : {}),

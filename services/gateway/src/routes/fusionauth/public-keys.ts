@@ -1,6 +1,6 @@
 import type { issuerV1 } from '@tessera/contracts';
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { presentParameter } from '../../http/credentials.js';
 import { rejectWith } from './backend-failures.js';
@@ -76,12 +76,9 @@ export function registerPublicKeyRoute(app: FastifyInstance, ctx: GatewayContext
     },
     async (request) => {
       const selector = selectorOf(request.query);
-      const { publicKeys } = await call(
-        ctx,
-        ctx.issuer.getPublicKeys.bind(ctx.issuer),
-        { selector },
-        ctx.serviceMetadata(request.id),
-      ).catch(rejectWith());
+      const { publicKeys } = await ctx.issuer
+        .getPublicKeys({ selector }, { metadata: ctx.serviceMetadata(request.id) })
+        .catch(rejectWith());
       if (selector === undefined) return { publicKeys };
       const [publicKey] = Object.values(publicKeys);
       if (publicKey === undefined)

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { commonV1 } from '@tessera/contracts';
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { presentParameter } from '../../http/credentials.js';
 import { rejectWith } from './backend-failures.js';
@@ -170,21 +170,21 @@ export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext
           message: 'data.token is required',
         });
       }
-      const reconciled = await call(
-        ctx,
-        ctx.issuer.reconcile.bind(ctx.issuer),
-        {
-          tenantId: tenantOf(request, ctx, { applicationId: body.applicationId }) ?? '',
-          applicationId: body.applicationId,
-          identityProviderId: body.identityProviderId,
-          encodedJwt,
-          presenter: presenterOf(request, body.ipAddress),
-          device: deviceOf(body.metaData?.device),
-          // The idempotency key: a retry with the same X-Request-Id starts one session.
-          requestId: request.id,
-        },
-        ctx.serviceMetadata(request.id),
-      ).catch(rejectWith(RECONCILE_ERRORS));
+      const reconciled = await ctx.issuer
+        .reconcile(
+          {
+            tenantId: tenantOf(request, ctx, { applicationId: body.applicationId }) ?? '',
+            applicationId: body.applicationId,
+            identityProviderId: body.identityProviderId,
+            encodedJwt,
+            presenter: presenterOf(request, body.ipAddress),
+            device: deviceOf(body.metaData?.device),
+            // The idempotency key: a retry with the same X-Request-Id starts one session.
+            requestId: request.id,
+          },
+          { metadata: ctx.serviceMetadata(request.id) },
+        )
+        .catch(rejectWith(RECONCILE_ERRORS));
       setLoginCookies(request, reply, reconciled, ctx);
       return reply.send({
         user: JSON.parse(reconciled.userJson),

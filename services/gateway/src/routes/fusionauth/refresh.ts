@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { presentParameter } from '../../http/credentials.js';
 import { rejectWith } from './backend-failures.js';
@@ -104,19 +104,19 @@ export function registerRefreshRoute(app: FastifyInstance, ctx: GatewayContext):
           message: 'refreshToken is required',
         });
       }
-      const refreshed = await call(
-        ctx,
-        ctx.issuer.refresh.bind(ctx.issuer),
-        {
-          tenantId: tenantOf(request, ctx) ?? '',
-          refreshToken,
-          timeToLiveSeconds: request.body.timeToLiveInSeconds ?? 0,
-          presenter: presenterOf(request),
-          // The idempotency key: a retry with the same X-Request-Id rotates once.
-          requestId: request.id,
-        },
-        ctx.serviceMetadata(request.id),
-      ).catch(rejectWith(REFRESH_ERRORS));
+      const refreshed = await ctx.issuer
+        .refresh(
+          {
+            tenantId: tenantOf(request, ctx) ?? '',
+            refreshToken,
+            timeToLiveSeconds: request.body.timeToLiveInSeconds ?? 0,
+            presenter: presenterOf(request),
+            // The idempotency key: a retry with the same X-Request-Id rotates once.
+            requestId: request.id,
+          },
+          { metadata: ctx.serviceMetadata(request.id) },
+        )
+        .catch(rejectWith(REFRESH_ERRORS));
       setLoginCookies(request, reply, refreshed, ctx);
       return reply.send({
         token: refreshed.token,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { rejectWith } from './backend-failures.js';
 import {
   API_KEY_401,
@@ -63,17 +63,17 @@ export function registerRetrieveRefreshTokenRoutes(
     },
     async (request) => {
       const apiKey = apiKeyOf(request);
-      const { record } = await call(
-        ctx,
-        ctx.session.get.bind(ctx.session),
-        // The id names the token on its own; the tenant, when known, only narrows the search.
-        {
-          id: request.params.tokenId,
-          tenantId: tenantOf(request, ctx, { apiKey }) ?? '',
-          token: '',
-        },
-        ctx.callerMetadata(apiKey, request.id),
-      ).catch(rejectWith(RETRIEVE_ERRORS));
+      const { record } = await ctx.session
+        .get(
+          // The id names the token on its own; the tenant, when known, only narrows the search.
+          {
+            id: request.params.tokenId,
+            tenantId: tenantOf(request, ctx, { apiKey }) ?? '',
+            token: '',
+          },
+          { metadata: ctx.callerMetadata(apiKey, request.id) },
+        )
+        .catch(rejectWith(RETRIEVE_ERRORS));
       if (record === undefined)
         throw new Error('the session service answered Get without a record');
       return { refreshToken: refreshTokenJson(record) };
@@ -115,12 +115,12 @@ export function registerRetrieveRefreshTokenRoutes(
     async (request) => {
       const apiKey = apiKeyOf(request);
       const userId = requiredParameter(request.query.userId, 'userId');
-      const { records } = await call(
-        ctx,
-        ctx.session.listByUser.bind(ctx.session),
-        { userId, applicationId: '', tenantId: requiredTenantOf(request, ctx, { apiKey }) },
-        ctx.callerMetadata(apiKey, request.id),
-      ).catch(rejectWith(RETRIEVE_ERRORS));
+      const { records } = await ctx.session
+        .listByUser(
+          { userId, applicationId: '', tenantId: requiredTenantOf(request, ctx, { apiKey }) },
+          { metadata: ctx.callerMetadata(apiKey, request.id) },
+        )
+        .catch(rejectWith(RETRIEVE_ERRORS));
       return { refreshTokens: records.map(refreshTokenJson) };
     },
   );

@@ -1,7 +1,6 @@
-import type { Metadata } from '@grpc/grpc-js';
 import type { sessionV1 } from '@tessera/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { CallMetadata, GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { presentParameter } from '../../http/credentials.js';
 import { rejectWith } from './backend-failures.js';
@@ -98,7 +97,7 @@ function selectorOf(
 /** A Revoke call ready to make: the request and the credentials it goes with. */
 interface Revocation {
   readonly request: sessionV1.RevokeRequest;
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
 }
 
 /** With an API key: the caller's key is forwarded; the session service checks it. */
@@ -178,12 +177,9 @@ export function registerRevokeRefreshTokenRoutes(app: FastifyInstance, ctx: Gate
       apiKey !== undefined
         ? revocationByApiKey(request, ctx, apiKey, selector)
         : await revocationByJwt(request, ctx, jwt ?? '', selector);
-    const { revokedCount } = await call(
-      ctx,
-      ctx.session.revoke.bind(ctx.session),
-      revocation.request,
-      revocation.metadata,
-    ).catch(rejectWith(REVOKE_ERRORS));
+    const { revokedCount } = await ctx.session
+      .revoke(revocation.request, { metadata: revocation.metadata })
+      .catch(rejectWith(REVOKE_ERRORS));
     // A single token that matched nothing is FusionAuth's 404; bulk revocations of nothing are fine.
     if (revokedCount === 0 && (selector.$case === 'id' || selector.$case === 'token')) {
       throw new ApiError({ status: 404, message: 'no such refresh token', empty: true });

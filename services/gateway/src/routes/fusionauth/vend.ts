@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { rejectWith } from './backend-failures.js';
 import {
   API_KEY_401,
@@ -82,17 +82,17 @@ export function registerVendRoute(app: FastifyInstance, ctx: GatewayContext): vo
     async (request) => {
       const apiKey = apiKeyOf(request);
       const { claims, keyId, timeToLiveInSeconds } = request.body;
-      const { token } = await call(
-        ctx,
-        ctx.issuer.vend.bind(ctx.issuer),
-        {
-          tenantId: tenantOf(request, ctx, { apiKey }) ?? '',
-          claimsJson: JSON.stringify(claims ?? {}),
-          keyId: keyId ?? '',
-          timeToLiveSeconds: timeToLiveInSeconds ?? 0,
-        },
-        ctx.callerMetadata(apiKey, request.id),
-      ).catch(rejectWith(VEND_ERRORS));
+      const { token } = await ctx.issuer
+        .vend(
+          {
+            tenantId: tenantOf(request, ctx, { apiKey }) ?? '',
+            claimsJson: JSON.stringify(claims ?? {}),
+            keyId: keyId ?? '',
+            timeToLiveSeconds: timeToLiveInSeconds ?? 0,
+          },
+          { metadata: ctx.callerMetadata(apiKey, request.id) },
+        )
+        .catch(rejectWith(VEND_ERRORS));
       return { token };
     },
   );

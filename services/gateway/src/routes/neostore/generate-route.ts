@@ -1,6 +1,6 @@
 import type { issuerV1 } from '@tessera/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { isRealmApiKey } from '../../http/realm-api-key.js';
 import { claimSetsShapeProblem } from './claim-sets-shape.js';
@@ -83,12 +83,9 @@ export function registerGenerateRoute(app: FastifyInstance, ctx: GatewayContext)
       };
       let tokens: string[];
       try {
-        const response = await call(
-          ctx,
-          ctx.issuer.generate.bind(ctx.issuer),
-          generateRequest,
-          credentialMetadata(ctx, credential, request.id),
-        );
+        const response = await ctx.issuer.generate(generateRequest, {
+          metadata: credentialMetadata(ctx, credential, request.id),
+        });
         tokens = response.tokens;
       } catch (error) {
         const problem = backendProblem(error);

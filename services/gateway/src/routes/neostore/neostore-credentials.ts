@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Metadata } from '@grpc/grpc-js';
-import type { GatewayContext } from '../../gateway-context.js';
+import type { CallMetadata, GatewayContext } from '../../gateway-context.js';
 
 /** A credential a Neostore caller presented, before the issuer checked it. */
 export type NeostoreCredential =
@@ -46,11 +45,11 @@ export function credentialMetadata(
   ctx: GatewayContext,
   credential: NeostoreCredential,
   requestId: string,
-): Metadata {
+): CallMetadata {
   if (credential.kind === 'api-key') return ctx.callerMetadata(credential.key, requestId);
   const metadata = ctx.callerMetadata('', requestId);
   // Set here rather than through the context's helper, which carries bare keys only (no
   // spaces); neostoreCredential already limited the token to visible ASCII.
-  metadata.set('authorization', `Bearer ${credential.token}`);
+  metadata.authorization = `Bearer ${credential.token}`;
   return metadata;
 }

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { call, type GatewayContext } from '../../gateway-context.js';
+import type { GatewayContext } from '../../gateway-context.js';
 import { ApiError } from '../../http/api-errors.js';
 import { toApiError } from '../../http/backend-errors.js';
 import { isRealmApiKey } from '../../http/realm-api-key.js';
@@ -92,11 +92,9 @@ export function registerGetJsonWebTokenRoute(app: FastifyInstance, ctx: GatewayC
       }
       const { claimsSet } = request.body;
       try {
-        const response = await call(
-          ctx,
-          ctx.issuer.issueApplicationToken.bind(ctx.issuer),
+        const response = await ctx.issuer.issueApplicationToken(
           { claimsJson: JSON.stringify(claimsSet) },
-          ctx.callerMetadata(apiKey, request.id),
+          { metadata: ctx.callerMetadata(apiKey, request.id) },
         );
         return { jwt: response.token };
       } catch (error) {

@@ -181,6 +181,11 @@ export enum ErrorReason {
   ERROR_REASON_SESSION_FORK_LIMIT = "ERROR_REASON_SESSION_FORK_LIMIT",
   /** ERROR_REASON_REVOCATION_LIMIT_REACHED - The tenant holds as many live revocations as its realm allows; nothing was published. */
   ERROR_REASON_REVOCATION_LIMIT_REACHED = "ERROR_REASON_REVOCATION_LIMIT_REACHED",
+  /**
+   * ERROR_REASON_IN_FLIGHT_LIMIT - A multiplexed stream already carries as many unanswered calls as the server allows per
+   * stream; retry shortly or on another stream.
+   */
+  ERROR_REASON_IN_FLIGHT_LIMIT = "ERROR_REASON_IN_FLIGHT_LIMIT",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -252,6 +257,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 21:
     case "ERROR_REASON_REVOCATION_LIMIT_REACHED":
       return ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED;
+    case 22:
+    case "ERROR_REASON_IN_FLIGHT_LIMIT":
+      return ErrorReason.ERROR_REASON_IN_FLIGHT_LIMIT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -305,6 +313,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_SESSION_FORK_LIMIT";
     case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
       return "ERROR_REASON_REVOCATION_LIMIT_REACHED";
+    case ErrorReason.ERROR_REASON_IN_FLIGHT_LIMIT:
+      return "ERROR_REASON_IN_FLIGHT_LIMIT";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -357,6 +367,8 @@ export function errorReasonToNumber(object: ErrorReason): number {
       return 20;
     case ErrorReason.ERROR_REASON_REVOCATION_LIMIT_REACHED:
       return 21;
+    case ErrorReason.ERROR_REASON_IN_FLIGHT_LIMIT:
+      return 22;
     case ErrorReason.UNRECOGNIZED:
     default:
       return -1;
