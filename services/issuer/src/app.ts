@@ -3,6 +3,7 @@ import { accessInterceptor, accessRules, ISSUER_REQUIREMENTS } from '@tessera/ac
 import type { Clock } from '@tessera/clock';
 import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import {
+  clientCallMetrics,
   createChannelOptions,
   createGrpcServer,
   credentialsMetadata,
@@ -90,11 +91,10 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
   let follower: RevocationFollower | undefined;
   if (options.session !== undefined) {
     const { address, apiKey, deadlineMs } = options.session;
-    const client = new sessionV1.SessionServiceClient(
-      address,
-      credentials.createInsecure(),
-      createChannelOptions(),
-    );
+    const client = new sessionV1.SessionServiceClient(address, credentials.createInsecure(), {
+      ...createChannelOptions(),
+      interceptors: [clientCallMetrics(registry)],
+    });
     sessionGateway = new SessionGateway({
       client,
       metadata: () => credentialsMetadata(apiKey),
