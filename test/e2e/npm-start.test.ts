@@ -44,7 +44,7 @@ interface RunningStack {
 async function startStack(): Promise<RunningStack> {
   const issuerPort = await freePort();
   const metricsPort = await freePort();
-  const otherPorts = [await freePort(), await freePort(), await freePort()];
+  const otherPorts = [await freePort(), await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${issuerPort}`;
   const cli = processes.start(
     bundles.cli,
@@ -63,6 +63,7 @@ async function startStack(): Promise<RunningStack> {
         SESSION_ADDRESS: `127.0.0.1:${otherPorts[0]}`,
         SESSION_METRICS_ADDRESS: `127.0.0.1:${otherPorts[1]}`,
         GATEWAY_ADDRESS: `127.0.0.1:${otherPorts[2]}`,
+        GATEWAY_METRICS_ADDRESS: `127.0.0.1:${otherPorts[3]}`,
       },
     },
   );
@@ -172,6 +173,7 @@ describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, 
     expect(stack.summary).toContain(join(dataDir, 'realm.yaml'));
     expect(stack.summary).toContain(stack.address);
     expect(stack.summary).toContain(`http://127.0.0.1:${stack.metricsPort}/metrics`);
+    expect(stack.summary).toContain(`http://127.0.0.1:${stack.otherPorts[3]}/metrics`);
     expect(stack.apiKey.length).toBeGreaterThanOrEqual(32);
 
     firstKey = stack.apiKey;

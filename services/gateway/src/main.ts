@@ -68,11 +68,10 @@ try {
       !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
   const address = await app.listen(splitListenAddress(env.GATEWAY_ADDRESS));
-  const metrics = await startMetricsServer({
-    registry,
-    ...splitListenAddress(env.GATEWAY_METRICS_ADDRESS),
-  });
-  logger.info({ address, metricsPort: metrics.port }, 'gateway listening');
+  const metrics = env.GATEWAY_METRICS_ADDRESS
+    ? await startMetricsServer({ registry, ...splitListenAddress(env.GATEWAY_METRICS_ADDRESS) })
+    : undefined;
+  logger.info({ address, metricsPort: metrics?.port }, 'gateway listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -89,7 +88,7 @@ try {
       await app.close();
     } finally {
       clearTimeout(force);
-      await metrics.close();
+      await metrics?.close();
       stopWatching();
       validator.stop();
       issuer.close();

@@ -23,6 +23,7 @@ interface StartOptions {
   sessionAddress: string;
   sessionMetricsAddress: string;
   gatewayAddress: string;
+  gatewayMetricsAddress: string;
   redisUrl?: string;
   logLevel: string;
 }
@@ -93,6 +94,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       new Option('--gateway-address <host:port>', 'REST gateway address')
         .env('GATEWAY_ADDRESS')
         .default('127.0.0.1:8080'),
+    )
+    .addOption(
+      new Option('--gateway-metrics-address <host:port>', 'gateway /metrics (management port)')
+        .env('GATEWAY_METRICS_ADDRESS')
+        .default('127.0.0.1:9466'),
     )
     .addOption(
       new Option(
@@ -239,6 +245,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         'services/gateway/dist/main.js',
         {
           GATEWAY_ADDRESS: options.gatewayAddress,
+          GATEWAY_METRICS_ADDRESS: options.gatewayMetricsAddress,
           ISSUER_ADDRESS: options.issuerAddress,
           SESSION_ADDRESS: options.sessionAddress,
           GATEWAY_API_KEY: apiKey,
@@ -261,11 +268,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       out(`  session gRPC  ${options.sessionAddress}`);
       out(
-        `  REST gateway  http://${options.gatewayAddress}   (routes: http://${options.gatewayAddress}/openapi.json)`,
+        `  REST gateway  http://${options.gatewayAddress}   (API page: http://${options.gatewayAddress}/docs)`,
       );
       out(`  session store ${store}`);
       out(
-        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics  http://${options.gatewayAddress}/metrics`,
+        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics  http://${options.gatewayMetricsAddress}/metrics`,
       );
       if (tenant) out(`  tenant        ${tenant.name} ${tenant.id}  iss=${tenant.issuer}`);
       if (!options.config) out(`  dev API key   ${apiKey}`);
