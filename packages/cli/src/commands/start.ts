@@ -3,10 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensureDevRealm, loadRealmFile } from '@tessera/config';
 import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
+import {
+  defaultLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+  prettyLogLine,
+} from '../start/pretty-log.js';
 import { redisServerAvailable, startDevRedis } from './dev-redis.js';
 import { waitUntilHttpReady, waitUntilServing } from './health-wait.js';
 import { maskedUrl } from './masked-url.js';
@@ -26,6 +33,7 @@ interface StartOptions {
   gatewayMetricsAddress: string;
   redisUrl?: string;
   logLevel: string;
+  logFormat?: LogFormat;
 }
 
 /** The development token pepper, generated once into the data directory and reused. */
@@ -111,7 +119,17 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         .env('LOG_LEVEL')
         .default('info'),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "the services' log lines: json as written, or pretty (one readable line per event); default pretty on a terminal, json otherwise",
+      )
+        .choices(LOG_FORMATS)
+        .env('TESSERA_LOG_FORMAT'),
+    )
     .action(async (options: StartOptions) => {
+      const logFormat = options.logFormat ?? defaultLogFormat(process.stdout.isTTY);
+      const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
       const dataDir = resolve(options.dataDir);
       let realmFile: string;
       let apiKey: string | undefined;
@@ -180,6 +198,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         const redis = await startDevRedis(dataDir);
         watch('redis-server', redis.process);
         redisUrl = redis.url;
+        out(`ok  redis-server ready at ${redis.url}`);
         store = `private redis-server at ${redisUrl} (data in ${join(dataDir, 'redis')})`;
       } else if (redisUrl !== '') {
         // REDIS_URL may carry the Redis password: the summary is for a terminal, often shared.
@@ -202,23 +221,32 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       /** Starts one service bundle in its own process group and waits until it is ready. */
       const startService = async (
         name: string,
+        address: string,
         bundle: string,
         env: Record<string, string>,
         ready: (exited: () => boolean) => Promise<void>,
       ) => {
         const child = spawn(process.execPath, ['--enable-source-maps', resolve(ROOT, bundle)], {
-          stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+          stdio: ['inherit', logFormat === 'pretty' ? 'pipe' : 'inherit', 'inherit', 'ipc'],
           detached: true,
           env: { ...serviceEnv, ...env },
         });
+        if (child.stdout) {
+          createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
+            'line',
+            (line) => out(prettyLogLine(line, { color })),
+          );
+        }
         watch(name, child);
         await ready(exited(child));
+        out(`ok  ${name} ready at ${address}`);
       };
       const grpcReady = (name: string, address: string) => (hasExited: () => boolean) =>
         waitUntilServing(address, { name, timeoutMs: READY_TIMEOUT_MS, exited: hasExited });
 
       await startService(
         'session service',
+        options.sessionAddress,
         'services/session/dist/main.js',
         {
           SESSION_ADDRESS: options.sessionAddress,
@@ -231,6 +259,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       await startService(
         'issuer',
+        options.issuerAddress,
         'services/issuer/dist/main.js',
         {
           ISSUER_ADDRESS: options.issuerAddress,
@@ -242,6 +271,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       await startService(
         'gateway',
+        `http://${options.gatewayAddress}`,
         'services/gateway/dist/main.js',
         {
           GATEWAY_ADDRESS: options.gatewayAddress,
