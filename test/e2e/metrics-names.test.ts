@@ -104,7 +104,8 @@ beforeAll(async () => {
       },
     },
   );
-  await cli.waitForLine((line) => line.startsWith('Ctrl-C stops the stack'), 'the summary');
+  // Four processes start one after another; on a loaded two-core machine that takes a while.
+  await cli.waitForLine((line) => line.startsWith('Ctrl-C stops the stack'), 'the summary', 90_000);
   const apiKey = /^\s*dev API key\s+(\S+)\s*$/m.exec(cli.stdout)?.[1] ?? '';
   const realm = loadRealmFile(join(dataDir, 'realm.yaml')).document;
   const tenantId = realm.tenants[0]?.id ?? '';
