@@ -378,9 +378,10 @@ describe('tessera vend and validate, against a running issuer', { timeout: 60_00
 
   it('fails with UNAUTHENTICATED for an API key the realm does not hold', async () => {
     const result = await vend('not-a-key-of-this-realm-0123456789', '{"sub":"x"}');
-    expect(result.code).not.toBe(0);
+    // Refused, not unavailable: exit 1, the status by name.
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('UNAUTHENTICATED');
+    expect(result.stderr).toMatch(/^tessera: UNAUTHENTICATED: /m);
   });
 
   it('counts issued tokens on /metrics', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDevRealm, loadRealmFile } from '@tessera/config';
 import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
+import { hostPort } from '../option-parsers.js';
 import {
   defaultLogFormat,
   LOG_FORMATS,
@@ -81,32 +82,38 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
     .addOption(
       new Option('--issuer-address <host:port>', 'issuer gRPC address')
         .env('ISSUER_ADDRESS')
-        .default('127.0.0.1:50051'),
+        .default('127.0.0.1:50051')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--issuer-metrics-address <host:port>', 'issuer /metrics')
         .env('ISSUER_METRICS_ADDRESS')
-        .default('127.0.0.1:9464'),
+        .default('127.0.0.1:9464')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--session-address <host:port>', 'session gRPC address')
         .env('SESSION_ADDRESS')
-        .default('127.0.0.1:50052'),
+        .default('127.0.0.1:50052')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--session-metrics-address <host:port>', 'session /metrics')
         .env('SESSION_METRICS_ADDRESS')
-        .default('127.0.0.1:9465'),
+        .default('127.0.0.1:9465')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--gateway-address <host:port>', 'REST gateway address')
         .env('GATEWAY_ADDRESS')
-        .default('127.0.0.1:8080'),
+        .default('127.0.0.1:8080')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--gateway-metrics-address <host:port>', 'gateway /metrics (management port)')
         .env('GATEWAY_METRICS_ADDRESS')
-        .default('127.0.0.1:9466'),
+        .default('127.0.0.1:9466')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option(
