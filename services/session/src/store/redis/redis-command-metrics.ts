@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Command } from 'ioredis';
+import type { Cluster, Command, Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import type { ScriptDefinition } from './lua-scripts.js';
-import type { RedisClient } from './redis-client.js';
 
 type Labels = 'command' | 'outcome';
 
@@ -33,7 +32,7 @@ function commandHistogram(registry: Registry): Histogram<Labels> {
  * instrumented: their wait is not latency.
  */
 export function instrumentRedisCommands(
-  client: RedisClient,
+  client: Redis | Cluster,
   registry: Registry,
   scripts: Readonly<Record<string, ScriptDefinition>>,
 ): void {
