@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ensureDevRealm, loadRealmFile } from '@tessera/config';
+import { ensureDevRealm, loadRealmFile, writeFileAtomically } from '@tessera/config';
 import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
 import { hostPort } from '../option-parsers.js';
@@ -42,7 +42,7 @@ function devPepper(dataDir: string): string {
   const file = join(dataDir, 'token-pepper');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    writeFileAtomically(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
 }
