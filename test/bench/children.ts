@@ -30,8 +30,8 @@ export interface ChildServerOptions {
 }
 
 const STOP_GRACE_MS = 5_000;
-/** pino's `warn`: anything at or above it is passed on to this process's stderr. */
-const WARN_LEVEL = 40;
+/** pino's `warn` and above, by name (tessera's loggers write level names): passed on to stderr. */
+const PASSED_ON_LEVELS = new Set(['warn', 'error', 'fatal']);
 
 const running = new Set<ChildProcess>();
 const exitCleanups = new Set<() => void>();
@@ -81,7 +81,7 @@ export async function startChildServer(
   // and errors (a failed start, above all) are passed on.
   lines.on('line', (line) => {
     const level = parseLine(line)?.level;
-    if (typeof level === 'number' && level >= WARN_LEVEL) {
+    if (typeof level === 'string' && PASSED_ON_LEVELS.has(level)) {
       process.stderr.write(`${name}: ${line}\n`);
     }
   });

@@ -18,6 +18,7 @@ interface ComposeService {
   readonly read_only?: boolean;
   readonly cap_drop?: readonly string[];
   readonly depends_on?: Record<string, { condition: string }>;
+  readonly ports?: readonly string[];
 }
 
 const compose = parse(readFileSync(join(REPO_ROOT, 'deploy/compose.yaml'), 'utf8'), {
@@ -78,4 +79,10 @@ describe('deploy/compose.yaml', () => {
         if (/KEY|PEPPER/.test(variable)) expect(value, variable).toMatch(/^\$\{[A-Z_]+:\?/);
     },
   );
+
+  it('publishes the gateway API, and its management port (metrics) on loopback only', () => {
+    expect(services.gateway?.environment?.GATEWAY_METRICS_ADDRESS).toBe('0.0.0.0:9466');
+    expect(services.gateway?.ports).toEqual(['8080:8080', '127.0.0.1:9466:9466']);
+    for (const name of ['session', 'issuer']) expect(services[name]?.ports).toBeUndefined();
+  });
 });

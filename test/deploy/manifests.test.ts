@@ -32,6 +32,7 @@ interface Container {
   readonly livenessProbe?: Record<string, unknown>;
   readonly resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   readonly securityContext?: Record<string, unknown>;
+  readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
 }
 
 interface PodSpec {
@@ -44,6 +45,7 @@ interface PodSpec {
 interface Workload {
   readonly object: K8sObject;
   readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
   readonly pod: PodSpec;
 }
 
@@ -52,11 +54,35 @@ function workloads(objects: readonly K8sObject[]): Workload[] {
     .filter((object) => object.kind === 'Deployment' || object.kind === 'StatefulSet')
     .map((object) => {
       const template = object.spec?.template as
-        | { metadata: { labels: Record<string, string> }; spec: PodSpec }
+        | {
+            metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+            spec: PodSpec;
+          }
         | undefined;
       if (template === undefined) throw new Error(`${object.metadata.name} has no pod template`);
-      return { object, labels: template.metadata.labels, pod: template.spec };
+      return {
+        object,
+        labels: template.metadata.labels,
+        annotations: template.metadata.annotations ?? {},
+        pod: template.spec,
+      };
     });
+}
+
+/** The metrics ports of the services, as their config.ts defaults and the dashboards know them. */
+const METRICS = {
+  issuer: { port: 9464, variable: 'ISSUER_METRICS_ADDRESS' },
+  session: { port: 9465, variable: 'SESSION_METRICS_ADDRESS' },
+  gateway: { port: 9466, variable: 'GATEWAY_METRICS_ADDRESS' },
+} as const;
+
+interface PolicyPeer {
+  readonly podSelector?: { readonly matchLabels?: Record<string, string> };
+  readonly namespaceSelector?: unknown;
+}
+interface IngressRule {
+  readonly from?: readonly PolicyPeer[];
+  readonly ports?: readonly { readonly port?: number }[];
 }
 
 /** Every container that runs for the pod's life: the regular ones and native sidecars. */
@@ -225,6 +251,51 @@ describe.each(OVERLAYS)('kubernetes %s', (overlay) => {
       );
       expect(allowing.length, `an ingress policy for ${object.metadata.name}`).toBeGreaterThan(0);
     }
+  });
+
+  it('serves metrics on a management port that Prometheus finds and only Prometheus reaches', () => {
+    const policies = objects().filter((object) => object.kind === 'NetworkPolicy');
+    for (const [component, { port, variable }] of Object.entries(METRICS)) {
+      const workload = workloads(objects()).find(
+        (w) => w.object.metadata.name === `tessera-${component}`,
+      );
+      const container = workload?.pod.containers.find((c) => componentOf(c) === component);
+      const where = `tessera-${component}`;
+      expect(container?.ports, `${where} names its metrics port`).toContainEqual({
+        name: 'metrics',
+        containerPort: port,
+      });
+      expect(container?.env, `${where} listens for metrics there`).toContainEqual({
+        name: variable,
+        value: `0.0.0.0:${port}`,
+      });
+      expect(workload?.annotations, `${where} Prometheus annotations`).toEqual(
+        expect.objectContaining({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(port),
+          'prometheus.io/path': '/metrics',
+        }),
+      );
+      // Every ingress rule of its policies that opens the metrics port admits scrapers only.
+      const rules = policies
+        .filter((policy) => matches(matchLabels(policy, 'podSelector'), workload?.labels ?? {}))
+        .flatMap((policy) => (policy.spec?.ingress ?? []) as IngressRule[]);
+      const opening = rules.filter(
+        (rule) => rule.ports === undefined || rule.ports.some((p) => p.port === port),
+      );
+      expect(opening.length, `${where} metrics port admitted`).toBeGreaterThan(0);
+      for (const rule of opening) {
+        expect(rule.from, `${where}: the metrics port is open to scrapers only`).toBeDefined();
+        for (const peer of rule.from ?? [])
+          expect(peer.podSelector?.matchLabels).toEqual({ 'tessera.io/metrics-scraper': 'true' });
+      }
+    }
+    // The gateway's Service fronts the public API: it carries no metrics port.
+    const gatewayService = objects().find(
+      (object) => object.kind === 'Service' && object.metadata.name === 'tessera-gateway',
+    );
+    const servicePorts = (gatewayService?.spec?.ports ?? []) as { port: number }[];
+    expect(servicePorts.map((p) => p.port)).toEqual([8080]);
   });
 
   it('sets only environment variables the code reads, and every required one', () => {

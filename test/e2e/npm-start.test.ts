@@ -41,10 +41,10 @@ interface RunningStack {
   readonly apiKey: string;
 }
 
-async function startStack(): Promise<RunningStack> {
+async function startStack(extraArgs: readonly string[] = []): Promise<RunningStack> {
   const issuerPort = await freePort();
   const metricsPort = await freePort();
-  const otherPorts = [await freePort(), await freePort(), await freePort()];
+  const otherPorts = [await freePort(), await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${issuerPort}`;
   const cli = processes.start(
     bundles.cli,
@@ -56,6 +56,7 @@ async function startStack(): Promise<RunningStack> {
       address,
       '--issuer-metrics-address',
       `127.0.0.1:${metricsPort}`,
+      ...extraArgs,
     ],
     {
       // Free ports for a session service too, so no run of the stack takes a default port.
@@ -63,6 +64,7 @@ async function startStack(): Promise<RunningStack> {
         SESSION_ADDRESS: `127.0.0.1:${otherPorts[0]}`,
         SESSION_METRICS_ADDRESS: `127.0.0.1:${otherPorts[1]}`,
         GATEWAY_ADDRESS: `127.0.0.1:${otherPorts[2]}`,
+        GATEWAY_METRICS_ADDRESS: `127.0.0.1:${otherPorts[3]}`,
       },
     },
   );
@@ -172,7 +174,18 @@ describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, 
     expect(stack.summary).toContain(join(dataDir, 'realm.yaml'));
     expect(stack.summary).toContain(stack.address);
     expect(stack.summary).toContain(`http://127.0.0.1:${stack.metricsPort}/metrics`);
+    expect(stack.summary).toContain(`http://127.0.0.1:${stack.otherPorts[3]}/metrics`);
     expect(stack.apiKey.length).toBeGreaterThanOrEqual(32);
+    // Not a terminal: the services' lines pass through as JSON, levels by name, and each
+    // service says "ok" as it becomes ready.
+    expect(stack.summary).toMatch(/^\{"level":"info",.*"service":"issuer"/m);
+    for (const ok of [
+      /^ok {2}redis-server ready at redis:\/\/127\.0\.0\.1:\d+$/m,
+      /^ok {2}session service ready at 127\.0\.0\.1:\d+$/m,
+      new RegExp(`^ok {2}issuer ready at ${stack.address}$`, 'm'),
+      /^ok {2}gateway ready at http:\/\/127\.0\.0\.1:\d+$/m,
+    ])
+      expect(stack.summary).toMatch(ok);
 
     firstKey = stack.apiKey;
     firstToken = await vend(stack, '{"sub":"first-run"}');
@@ -202,8 +215,12 @@ describe('npm start (tessera start on embedded defaults)', { timeout: 90_000 }, 
 
   it('reuses the realm on the next start: same API key, and earlier tokens still validate', async () => {
     expect(firstToken).toBeDefined();
-    const stack = await startStack();
+    const stack = await startStack(['--log-format', 'pretty']);
     expect(stack.summary).toContain('tessera is running (development realm, reused)');
+    // One readable line per event instead of JSON.
+    expect(stack.summary).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}issuer {2}\S.*$/m);
+    expect(stack.summary).not.toMatch(/^\{/m);
+    expect(stack.summary).toMatch(/^ok {2}issuer ready at /m);
     expect(stack.apiKey).toBe(firstKey);
 
     const checked = await validate(stack, firstToken);

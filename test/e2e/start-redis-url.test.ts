@@ -56,6 +56,7 @@ describe('security finding 12 — tessera start and REDIS_URL', { timeout: 90_00
           SESSION_ADDRESS: `127.0.0.1:${ports[2]}`,
           SESSION_METRICS_ADDRESS: `127.0.0.1:${ports[3]}`,
           GATEWAY_ADDRESS: `127.0.0.1:${ports[4]}`,
+          GATEWAY_METRICS_ADDRESS: `127.0.0.1:${ports[5]}`,
         },
       },
     );

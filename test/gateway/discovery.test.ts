@@ -113,10 +113,12 @@ describe('GET /openapi.json', () => {
         '/.well-known/openid-configuration',
         '/healthz',
         '/readyz',
-        '/metrics',
       ]),
     );
     expect(document.paths).not.toHaveProperty('/openapi.json');
+    // Metrics live on the management port, and the API page is no API.
+    expect(document.paths).not.toHaveProperty('/metrics');
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/docs'))).toEqual([]);
     // Shared schemas are components (named by $id once swagger's refResolver says so).
     expect(Object.values(document.components.schemas)).toContainEqual(
       expect.objectContaining({

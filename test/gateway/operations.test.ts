@@ -1,6 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
-import { clientTransport, createCaller } from '@tessera/grpc-runtime';
+import { clientTransport, createCaller, startMetricsServer } from '@tessera/grpc-runtime';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -89,18 +89,33 @@ describe('GET /readyz', () => {
   });
 });
 
-describe('GET /metrics', () => {
-  it('serves the registry as Prometheus text, with RED metrics by route pattern', async () => {
+describe('metrics', () => {
+  it('are not served on the public port', async () => {
+    const response = await fetch(`${s.baseUrl}/metrics`);
+    expect(response.status).toBe(404);
+    await response.text();
+  });
+
+  it('reach the management server as Prometheus text, with RED metrics by route pattern', async () => {
     await fetch(`${s.baseUrl}/healthz`);
     await fetch(`${s.baseUrl}/api/${s.realm.tenantA}/tokens/generate`, { method: 'POST' });
-    const response = await fetch(`${s.baseUrl}/metrics`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await response.text();
-    expect(text).toContain('http_requests_total{route="/healthz",method="GET",status="200"}');
-    expect(text).toContain(
-      'http_requests_total{route="/api/:tenantId/tokens/generate",method="POST",status="401"}',
-    );
-    expect(text).not.toContain(s.realm.tenantA);
+    const management = await startMetricsServer({
+      registry: s.registry,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${management.port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      expect(text).toContain('http_requests_total{route="/healthz",method="GET",status="200"}');
+      expect(text).toContain(
+        'http_requests_total{route="/api/:tenantId/tokens/generate",method="POST",status="401"}',
+      );
+      expect(text).not.toContain(s.realm.tenantA);
+    } finally {
+      await management.close();
+    }
   });
 });

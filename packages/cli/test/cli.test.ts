@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bundles, buildBundles } from './support/bundles.js';
@@ -83,6 +83,8 @@ describe('tessera keys', { timeout: 90_000 }, () => {
 
   it('writes the key file readable only by its owner and lists every key', async () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Written atomically (a temporary file renamed into place): nothing else is left beside it.
+    expect(readdirSync(dirname(file)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const listed = await tesseraOk('keys', 'list', '-f', file);
     expect(listed.stdout.trim().split('\n')).toEqual([
       'k1\tES256\tcurrent',
@@ -378,9 +380,10 @@ describe('tessera vend and validate, against a running issuer', { timeout: 60_00
 
   it('fails with UNAUTHENTICATED for an API key the realm does not hold', async () => {
     const result = await vend('not-a-key-of-this-realm-0123456789', '{"sub":"x"}');
-    expect(result.code).not.toBe(0);
+    // Refused, not unavailable: exit 1, the status by name.
+    expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('UNAUTHENTICATED');
+    expect(result.stderr).toMatch(/^tessera: UNAUTHENTICATED: /m);
   });
 
   it('counts issued tokens on /metrics', async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyEntry, toKeyFileJson } from '@tessera/jwt-core';
+import { writeFileAtomically } from './atomic-write.js';
 import { generateApiKey, loadRealmFile, type Realm } from './realm.js';
 
 /** A development realm on disk, and the one API key it grants. */
@@ -34,14 +35,11 @@ export async function ensureDevRealm(
   if (!existsSync(realmFile)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const keyEntry = await generateKeyEntry('ES256', { state: 'current' });
-    writeFileSync(
-      join(dataDir, 'keys.jwks.json'),
-      `${JSON.stringify(toKeyFileJson([keyEntry]), null, 2)}\n`,
-      {
-        mode: 0o600,
-      },
-    );
-    writeFileSync(
+    writeFileAtomically(keysFile, `${JSON.stringify(toKeyFileJson([keyEntry]), null, 2)}\n`, {
+      mode: 0o600,
+    });
+    // The realm last: its presence is what marks the data directory as complete.
+    writeFileAtomically(
       realmFile,
       devRealmYaml({
         tenantId: randomUUID(),

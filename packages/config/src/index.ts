@@ -6,6 +6,7 @@
  */
 
 export { apiKeyWarnings, weakPasswordOf } from './api-key-warnings.js';
+export { writeFileAtomically } from './atomic-write.js';
 export { ConfigError, describeIssues, formatPath } from './config-error.js';
 export { type DevRealm, ensureDevRealm } from './dev-realm.js';
 export { listenAddress, logLevel, parseEnv, splitListenAddress } from './env.js';

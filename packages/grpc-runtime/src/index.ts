@@ -5,7 +5,9 @@
  * - one interceptor chain per call (shutdown gate, deadline guard, logging, metrics, error
  *   mapping, then the service's own interceptors);
  * - one mapping from TesseraError to gRPC status with the google.rpc rich error model;
- * - a server with health, reflection, graceful shutdown and a `/metrics` endpoint;
+ * - a server with health, reflection, graceful shutdown and a `/metrics` endpoint, with gRPC
+ *   metrics named as go-grpc-prometheus names them (server side, and `clientCallMetrics` for
+ *   the calls a process makes);
  * - client helpers: channel options, deadline-bound unary calls, credentials, error details;
  * - the multiplexed stream transport (server side with `multiplex`, client side
  *   `StreamTransport`) and a typed `Caller` over either transport.
@@ -47,6 +49,7 @@ export type {
   UnaryHandler,
 } from './handler-types.js';
 export type { Interceptor, Next } from './interceptor.js';
+export { clientCallMetrics } from './metrics/client-call-metrics.js';
 export {
   collectProcessMetrics,
   type MetricsServer,

@@ -1,8 +1,12 @@
+import { credentials } from '@grpc/grpc-js';
+import { issuerV1 } from '@tessera/contracts';
 import { TesseraError } from '@tessera/errors';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  clientCallMetrics,
   collectProcessMetrics,
+  createChannelOptions,
   type MetricsServer,
   startMetricsServer,
   unaryCall,
@@ -38,18 +42,89 @@ describe('metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(registry.contentType);
     const body = await response.text();
-    const service = 'service="tessera.issuer.v1.IssuerService"';
-    expect(body).toContain(`grpc_server_handled_total{${service},method="Vend",code="OK"} 2`);
-    expect(body).toContain(
-      `grpc_server_handled_total{${service},method="GetJwks",code="NOT_FOUND"} 1`,
-    );
-    expect(body).toContain(`grpc_server_started_total{${service},method="Vend"} 2`);
-    expect(body).toContain(`grpc_server_handling_seconds_count{${service},method="Vend"} 2`);
-    expect(body).toContain(`grpc_server_in_flight_calls{${service},method="Vend"} 0`);
+    // go-grpc-prometheus label names and order; codes by name.
+    const vendLabels =
+      'grpc_type="unary",grpc_service="tessera.issuer.v1.IssuerService",grpc_method="Vend"';
+    const jwksLabels =
+      'grpc_type="unary",grpc_service="tessera.issuer.v1.IssuerService",grpc_method="GetJwks"';
+    expect(body).toContain(`grpc_server_handled_total{${vendLabels},grpc_code="OK"} 2`);
+    expect(body).toContain(`grpc_server_handled_total{${jwksLabels},grpc_code="NOT_FOUND"} 1`);
+    expect(body).toContain(`grpc_server_started_total{${vendLabels}} 2`);
+    expect(body).toContain(`grpc_server_handling_seconds_count{${vendLabels}} 2`);
+    expect(body).toContain(`grpc_server_in_flight_calls{${vendLabels}} 0`);
 
     const missing = await fetch(`http://127.0.0.1:${metrics.port}/other`);
     expect(missing.status).toBe(404);
     await missing.text();
+  });
+
+  it('labels a server-stream as server_stream', async () => {
+    harness = await startIssuer({
+      watchKeys: async function* () {
+        yield { revision: 1n, keys: [], profiles: [] };
+      },
+    });
+    const { client, registry } = harness;
+    await new Promise<void>((resolve, reject) => {
+      const call = client.watchKeys({});
+      call.on('data', () => {});
+      call.on('error', reject);
+      call.on('end', resolve);
+    });
+    const text = await registry.getSingleMetricAsString('grpc_server_handled_total');
+    expect(text).toContain(
+      'grpc_server_handled_total{grpc_type="server_stream",grpc_service="tessera.issuer.v1.IssuerService",grpc_method="WatchKeys",grpc_code="OK"} 1',
+    );
+  });
+
+  it('counts the calls a client makes, by code name, on the client registry', async () => {
+    harness = await startIssuer({
+      vend: async () => ({ token: 'x' }),
+      getJwks: async () => {
+        throw new TesseraError('TENANT_NOT_FOUND', 'no such tenant');
+      },
+    });
+    const registry = new Registry();
+    const client = new issuerV1.IssuerServiceClient(harness.address, credentials.createInsecure(), {
+      ...createChannelOptions(),
+      interceptors: [clientCallMetrics(registry)],
+    });
+    try {
+      const vend = { tenantId: '', claimsJson: '{}', keyId: '', timeToLiveSeconds: 0 };
+      await unaryCall(client.vend.bind(client), vend, { deadlineMs: 5_000 });
+      await rejection(
+        unaryCall(client.getJwks.bind(client), { tenantId: 'x' }, { deadlineMs: 5_000 }),
+      );
+    } finally {
+      client.close();
+    }
+    const body = await registry.metrics();
+    const labels = (method: string) =>
+      `grpc_type="unary",grpc_service="tessera.issuer.v1.IssuerService",grpc_method="${method}"`;
+    expect(body).toContain(`grpc_client_started_total{${labels('Vend')}} 1`);
+    expect(body).toContain(`grpc_client_handled_total{${labels('Vend')},grpc_code="OK"} 1`);
+    expect(body).toContain(
+      `grpc_client_handled_total{${labels('GetJwks')},grpc_code="NOT_FOUND"} 1`,
+    );
+    expect(body).toContain(`grpc_client_handling_seconds_count{${labels('Vend')}} 1`);
+    expect(body).toContain(`grpc_client_in_flight_calls{${labels('Vend')}} 0`);
+  });
+
+  it('counts a call to an unreachable server as UNAVAILABLE', async () => {
+    const registry = new Registry();
+    const client = new issuerV1.IssuerServiceClient('127.0.0.1:1', credentials.createInsecure(), {
+      interceptors: [clientCallMetrics(registry)],
+    });
+    try {
+      await rejection(
+        unaryCall(client.getJwks.bind(client), { tenantId: 'x' }, { deadlineMs: 2_000 }),
+      );
+    } finally {
+      client.close();
+    }
+    expect(await registry.getSingleMetricAsString('grpc_client_handled_total')).toMatch(
+      /grpc_method="GetJwks",grpc_code="(UNAVAILABLE|DEADLINE_EXCEEDED)"\} 1/,
+    );
   });
 
   it('adds process metrics on request, once', async () => {

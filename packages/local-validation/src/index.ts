@@ -4,6 +4,7 @@
  * verified tokens that re-checks expiry and revocation on every hit.
  */
 export { followKeys, type KeyFollower, type KeySnapshot } from './follow-keys.js';
+export { registerLocalValidationMetrics } from './local-validation-metrics.js';
 export {
   createLocalValidator,
   type LocalValidator,

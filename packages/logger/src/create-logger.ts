@@ -15,14 +15,16 @@ export interface LoggerOptions {
 export const REDACTION_CENSOR = '[redacted]';
 
 /**
- * A pino logger writing one JSON object per line, with the service name, an ISO-8601 `time`
- * and every secret path of `REDACTED_PATHS` replaced by `[redacted]`.
+ * A pino logger writing one JSON object per line, with the level by name (`"level":"info"`,
+ * what log pipelines and people read, rather than pino's number), the service name, an
+ * ISO-8601 `time` and every secret path of `REDACTED_PATHS` replaced by `[redacted]`.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const settings = {
     level: options.level ?? 'info',
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
   };
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination);

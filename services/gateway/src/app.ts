@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import { isTesseraError } from '@tessera/errors';
 import type { Logger } from '@tessera/logger';
 import Fastify, {
@@ -28,6 +29,7 @@ declare module 'fastify' {
 export interface GatewayOptions {
   readonly context: GatewayContext;
   readonly logger: Logger;
+  /** Where the HTTP metrics go; served on the management port, not by this server. */
   readonly registry: Registry;
   readonly bodyLimitBytes: number;
   /**
@@ -40,8 +42,8 @@ export interface GatewayOptions {
 }
 
 /**
- * The REST gateway: fastify with the three documented APIs, discovery documents, health and
- * metrics. Every failure leaves in the shape of the API the route speaks (FusionAuth errors
+ * The REST gateway: fastify with the three documented APIs, discovery documents and health
+ * probes (its metrics are served apart, on the management port). Every failure leaves in the shape of the API the route speaks (FusionAuth errors
  * JSON, RFC 9457 problem details, webMethods' Exception); nothing unexpected is described to
  * the caller, and nothing is a crash.
  */
@@ -93,6 +95,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         },
       },
     },
+  });
+  // `/docs`: an interactive page over the same OpenAPI document as `/openapi.json`, for legacy
+  // REST users. Its assets are served by the gateway itself (no CDN) under a strict CSP.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { deepLinking: true, tryItOutEnabled: false },
   });
   registerHttpMetrics(app, options.registry);
   app.addHook('onRequest', async (request, reply) => {
@@ -155,7 +164,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }),
   );
 
-  await registerRoutes(app, options.context, { registry: options.registry, ready: options.ready });
+  await registerRoutes(app, options.context, { ready: options.ready });
   return app;
 }
 

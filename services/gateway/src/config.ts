@@ -8,6 +8,11 @@ const gatewayEnvSchema = z.object({
   /** The realm file: the gateway reads only what shapes HTTP (header names, limits, issuers). */
   TESSERA_CONFIG: z.string().min(1, 'TESSERA_CONFIG must name the realm file'),
   GATEWAY_ADDRESS: listenAddress.default('0.0.0.0:8080'),
+  /**
+   * The management port: Prometheus `/metrics`, apart from the public API so that neither the
+   * internet nor a legacy client can read the gateway's metrics. Empty: no metrics server.
+   */
+  GATEWAY_METRICS_ADDRESS: listenAddress.default('0.0.0.0:9466'),
   ISSUER_ADDRESS: listenAddress.default('127.0.0.1:50051'),
   SESSION_ADDRESS: listenAddress.default('127.0.0.1:50052'),
   /**

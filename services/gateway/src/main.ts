@@ -3,14 +3,16 @@ import { systemClock } from '@tessera/clock';
 import { RealmSource, splitListenAddress } from '@tessera/config';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
 import {
+  clientCallMetrics,
   collectProcessMetrics,
   createCaller,
   createCallTransport,
   createChannelOptions,
   credentialsMetadata,
   onStopRequest,
+  startMetricsServer,
 } from '@tessera/grpc-runtime';
-import { createLocalValidator } from '@tessera/local-validation';
+import { createLocalValidator, registerLocalValidationMetrics } from '@tessera/local-validation';
 import { createLogger } from '@tessera/logger';
 import { Registry } from 'prom-client';
 import { buildGateway } from './app.js';
@@ -25,7 +27,9 @@ try {
   const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
   const realm = new RealmSource(env.TESSERA_CONFIG, logger);
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
-  const channel = createChannelOptions();
+  const registry = new Registry();
+  collectProcessMetrics(registry);
+  const channel = { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] };
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),
@@ -56,8 +60,7 @@ try {
     logger,
     maxTokenLength: realm.current.document.limits.maxTokenLength,
   });
-  const registry = new Registry();
-  collectProcessMetrics(registry);
+  registerLocalValidationMetrics(registry, validator, systemClock);
   let closing = false;
   const app = await buildGateway({
     context: createGatewayContext({
@@ -79,7 +82,10 @@ try {
       !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
   const address = await app.listen(splitListenAddress(env.GATEWAY_ADDRESS));
-  logger.info({ address }, 'gateway listening');
+  const metrics = env.GATEWAY_METRICS_ADDRESS
+    ? await startMetricsServer({ registry, ...splitListenAddress(env.GATEWAY_METRICS_ADDRESS) })
+    : undefined;
+  logger.info({ address, metricsPort: metrics?.port }, 'gateway listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -96,6 +102,7 @@ try {
       await app.close();
     } finally {
       clearTimeout(force);
+      await metrics?.close();
       stopWatching();
       validator.stop();
       issuerTransport.close();

@@ -9,6 +9,7 @@ import type { Clock } from '@tessera/clock';
 import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import {
   type CallTransport,
+  clientCallMetrics,
   createCaller,
   createCallTransport,
   createChannelOptions,
@@ -103,11 +104,10 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
   let follower: RevocationFollower | undefined;
   if (options.session !== undefined) {
     const { address, apiKey, deadlineMs } = options.session;
-    const client = new sessionV1.SessionServiceClient(
-      address,
-      credentials.createInsecure(),
-      createChannelOptions(),
-    );
+    const client = new sessionV1.SessionServiceClient(address, credentials.createInsecure(), {
+      ...createChannelOptions(),
+      interceptors: [clientCallMetrics(registry)],
+    });
     sessionTransport = createCallTransport({
       kind: options.session.transport ?? 'stream',
       target: address,

@@ -6,6 +6,7 @@ import {
   startMetricsServer,
 } from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
+import { Registry } from 'prom-client';
 import { createSessionApp } from './app.js';
 import { readSessionEnv } from './config.js';
 import { endedSessionRetentionMs } from './domain/revocation-of.js';
@@ -20,8 +21,10 @@ try {
   // still publishes; sized from the realm at start (a reload that lengthens lifetimes takes
   // effect for families created after the next restart).
   const retentionMs = endedSessionRetentionMs(loadRealmFile(env.TESSERA_CONFIG));
-  const stores = await createStores(env, systemClock, logger, retentionMs);
+  const registry = new Registry();
+  const stores = await createStores(env, systemClock, logger, retentionMs, registry);
   const app = await createSessionApp({
+    registry,
     realmFile: env.TESSERA_CONFIG,
     logger,
     clock: systemClock,

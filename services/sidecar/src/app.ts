@@ -20,7 +20,11 @@ import {
   type GrpcServerRuntime,
   registerService,
 } from '@tessera/grpc-runtime';
-import { createLocalValidator, type LocalValidator } from '@tessera/local-validation';
+import {
+  createLocalValidator,
+  type LocalValidator,
+  registerLocalValidationMetrics,
+} from '@tessera/local-validation';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -91,6 +95,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
     staleMode: options.staleMode,
   });
   const metrics = createSidecarMetrics(registry, { validator, freshness: decider.freshness });
+  registerLocalValidationMetrics(registry, validator, clock);
   const validateDefinition: SidecarIssuerDefinition = {
     validate: issuerV1.IssuerServiceService.validate,
   };

@@ -2,8 +2,14 @@ import { credentials } from '@grpc/grpc-js';
 import { systemClock } from '@tessera/clock';
 import { RealmSource, splitListenAddress } from '@tessera/config';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
-import { collectProcessMetrics, createChannelOptions, onStopRequest } from '@tessera/grpc-runtime';
+import {
+  clientCallMetrics,
+  collectProcessMetrics,
+  createChannelOptions,
+  onStopRequest,
+} from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
+import { Registry } from 'prom-client';
 import { createSidecarApp } from './app.js';
 import { readSidecarEnv } from './config.js';
 import { loadPolicyFile } from './decision/policy.js';
@@ -16,7 +22,8 @@ try {
   const realm = new RealmSource(env.TESSERA_CONFIG, logger);
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
   const policy = loadPolicyFile(env.SIDECAR_POLICY_FILE);
-  const channel = createChannelOptions();
+  const registry = new Registry();
+  const channel = { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] };
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),
@@ -28,6 +35,7 @@ try {
     channel,
   );
   const app = await createSidecarApp({
+    registry,
     issuer,
     session,
     apiKey: env.SIDECAR_API_KEY,

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '@tessera/config';
 import {
   generateKeyEntry,
   type KeyFileEntry,
@@ -15,8 +16,11 @@ function readEntries(file: string): KeyFileEntry[] {
   return parseKeyFile(JSON.parse(readFileSync(file, 'utf8')), file);
 }
 
+/** Atomically: the issuer re-reads the file every second and must never see half of it. */
 function writeEntries(file: string, entries: readonly KeyFileEntry[]): void {
-  writeFileSync(file, `${JSON.stringify(toKeyFileJson(entries), null, 2)}\n`, { mode: 0o600 });
+  writeFileAtomically(file, `${JSON.stringify(toKeyFileJson(entries), null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** `tessera keys …`: create keys, publish their public halves, move them through their lifecycle. */

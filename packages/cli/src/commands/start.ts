@@ -1,12 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ensureDevRealm, loadRealmFile } from '@tessera/config';
+import { ensureDevRealm, loadRealmFile, writeFileAtomically } from '@tessera/config';
 import { onStopRequest } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
+import { hostPort } from '../option-parsers.js';
+import {
+  defaultLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+  prettyLogLine,
+} from '../start/pretty-log.js';
 import { redisServerAvailable, startDevRedis } from './dev-redis.js';
 import { waitUntilHttpReady, waitUntilServing } from './health-wait.js';
 import { maskedUrl } from './masked-url.js';
@@ -23,8 +31,10 @@ interface StartOptions {
   sessionAddress: string;
   sessionMetricsAddress: string;
   gatewayAddress: string;
+  gatewayMetricsAddress: string;
   redisUrl?: string;
   logLevel: string;
+  logFormat?: LogFormat;
 }
 
 /** The development token pepper, generated once into the data directory and reused. */
@@ -32,7 +42,7 @@ function devPepper(dataDir: string): string {
   const file = join(dataDir, 'token-pepper');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    writeFileAtomically(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -72,27 +82,38 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
     .addOption(
       new Option('--issuer-address <host:port>', 'issuer gRPC address')
         .env('ISSUER_ADDRESS')
-        .default('127.0.0.1:50051'),
+        .default('127.0.0.1:50051')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--issuer-metrics-address <host:port>', 'issuer /metrics')
         .env('ISSUER_METRICS_ADDRESS')
-        .default('127.0.0.1:9464'),
+        .default('127.0.0.1:9464')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--session-address <host:port>', 'session gRPC address')
         .env('SESSION_ADDRESS')
-        .default('127.0.0.1:50052'),
+        .default('127.0.0.1:50052')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--session-metrics-address <host:port>', 'session /metrics')
         .env('SESSION_METRICS_ADDRESS')
-        .default('127.0.0.1:9465'),
+        .default('127.0.0.1:9465')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--gateway-address <host:port>', 'REST gateway address')
         .env('GATEWAY_ADDRESS')
-        .default('127.0.0.1:8080'),
+        .default('127.0.0.1:8080')
+        .argParser(hostPort()),
+    )
+    .addOption(
+      new Option('--gateway-metrics-address <host:port>', 'gateway /metrics (management port)')
+        .env('GATEWAY_METRICS_ADDRESS')
+        .default('127.0.0.1:9466')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option(
@@ -105,7 +126,17 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         .env('LOG_LEVEL')
         .default('info'),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "the services' log lines: json as written, or pretty (one readable line per event); default pretty on a terminal, json otherwise",
+      )
+        .choices(LOG_FORMATS)
+        .env('TESSERA_LOG_FORMAT'),
+    )
     .action(async (options: StartOptions) => {
+      const logFormat = options.logFormat ?? defaultLogFormat(process.stdout.isTTY);
+      const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
       const dataDir = resolve(options.dataDir);
       let realmFile: string;
       let apiKey: string | undefined;
@@ -174,6 +205,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
         const redis = await startDevRedis(dataDir);
         watch('redis-server', redis.process);
         redisUrl = redis.url;
+        out(`ok  redis-server ready at ${redis.url}`);
         store = `private redis-server at ${redisUrl} (data in ${join(dataDir, 'redis')})`;
       } else if (redisUrl !== '') {
         // REDIS_URL may carry the Redis password: the summary is for a terminal, often shared.
@@ -196,23 +228,32 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       /** Starts one service bundle in its own process group and waits until it is ready. */
       const startService = async (
         name: string,
+        address: string,
         bundle: string,
         env: Record<string, string>,
         ready: (exited: () => boolean) => Promise<void>,
       ) => {
         const child = spawn(process.execPath, ['--enable-source-maps', resolve(ROOT, bundle)], {
-          stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+          stdio: ['inherit', logFormat === 'pretty' ? 'pipe' : 'inherit', 'inherit', 'ipc'],
           detached: true,
           env: { ...serviceEnv, ...env },
         });
+        if (child.stdout) {
+          createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on(
+            'line',
+            (line) => out(prettyLogLine(line, { color })),
+          );
+        }
         watch(name, child);
         await ready(exited(child));
+        out(`ok  ${name} ready at ${address}`);
       };
       const grpcReady = (name: string, address: string) => (hasExited: () => boolean) =>
         waitUntilServing(address, { name, timeoutMs: READY_TIMEOUT_MS, exited: hasExited });
 
       await startService(
         'session service',
+        options.sessionAddress,
         'services/session/dist/main.js',
         {
           SESSION_ADDRESS: options.sessionAddress,
@@ -225,6 +266,7 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       await startService(
         'issuer',
+        options.issuerAddress,
         'services/issuer/dist/main.js',
         {
           ISSUER_ADDRESS: options.issuerAddress,
@@ -236,9 +278,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       await startService(
         'gateway',
+        `http://${options.gatewayAddress}`,
         'services/gateway/dist/main.js',
         {
           GATEWAY_ADDRESS: options.gatewayAddress,
+          GATEWAY_METRICS_ADDRESS: options.gatewayMetricsAddress,
           ISSUER_ADDRESS: options.issuerAddress,
           SESSION_ADDRESS: options.sessionAddress,
           GATEWAY_API_KEY: apiKey,
@@ -261,11 +305,11 @@ export function registerStartCommand(program: Command, out: (line: string) => vo
       );
       out(`  session gRPC  ${options.sessionAddress}`);
       out(
-        `  REST gateway  http://${options.gatewayAddress}   (routes: http://${options.gatewayAddress}/openapi.json)`,
+        `  REST gateway  http://${options.gatewayAddress}   (API page: http://${options.gatewayAddress}/docs)`,
       );
       out(`  session store ${store}`);
       out(
-        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics  http://${options.gatewayAddress}/metrics`,
+        `  metrics       http://${options.issuerMetricsAddress}/metrics  http://${options.sessionMetricsAddress}/metrics  http://${options.gatewayMetricsAddress}/metrics`,
       );
       if (tenant) out(`  tenant        ${tenant.name} ${tenant.id}  iss=${tenant.issuer}`);
       if (!options.config) out(`  dev API key   ${apiKey}`);

@@ -2,26 +2,36 @@ import { credentials, type Metadata } from '@grpc/grpc-js';
 import { type commonV1, issuerV1 } from '@tessera/contracts';
 import { createChannelOptions, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
 import { type Command, Option } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import { hostPort, integerIn } from '../option-parsers.js';
 
 interface ConnectionOptions {
   address: string;
   apiKey: string;
   tenant?: string;
-  deadline: string;
+  deadline: number;
 }
+
+/** The longest lifetime `--ttl` accepts: ten years, the realm's own upper bound applies too. */
+const MAX_TTL_SECONDS = 10 * 366 * 24 * 3600;
 
 function connectionOptions(command: Command): Command {
   return command
     .addOption(
       new Option('--address <host:port>', 'issuer address')
         .env('TESSERA_ISSUER_ADDRESS')
-        .default('127.0.0.1:50051'),
+        .default('127.0.0.1:50051')
+        .argParser(hostPort()),
     )
     .addOption(
       new Option('--api-key <key>', 'API key').env('TESSERA_API_KEY').makeOptionMandatory(),
     )
     .option('--tenant <id>', 'tenant id (optional with one tenant or a tenant-locked key)')
-    .option('--deadline <ms>', 'call deadline in milliseconds', '5000');
+    .addOption(
+      new Option('--deadline <ms>', 'call deadline in milliseconds (1–600000)')
+        .default(5000)
+        .argParser(integerIn(1, 600_000)),
+    );
 }
 
 async function withClient<T>(
@@ -34,7 +44,7 @@ async function withClient<T>(
     createChannelOptions(),
   );
   try {
-    return await use(client, credentialsMetadata(options.apiKey), Number(options.deadline));
+    return await use(client, credentialsMetadata(options.apiKey), options.deadline);
   } finally {
     client.close();
   }
@@ -47,9 +57,13 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
       .command('vend')
       .description('vend a token with the given claims from a running issuer; prints the token')
       .option('--claims <json>', 'claims as a JSON object', '{}')
-      .option('--ttl <seconds>', "lifetime (default: the tenant's)", '0')
+      .addOption(
+        new Option('--ttl <seconds>', "lifetime in seconds (default 0: the tenant's)")
+          .default(0)
+          .argParser(integerIn(0, MAX_TTL_SECONDS)),
+      )
       .option('--key-id <kid>', "sign with this key instead of the tenant's current key"),
-  ).action(async (options: ConnectionOptions & { claims: string; ttl: string; keyId?: string }) => {
+  ).action(async (options: ConnectionOptions & { claims: string; ttl: number; keyId?: string }) => {
     const response = await withClient(options, (client, metadata, deadlineMs) =>
       unaryCall(
         client.vend.bind(client),
@@ -57,7 +71,7 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
           tenantId: options.tenant ?? '',
           claimsJson: options.claims,
           keyId: options.keyId ?? '',
-          timeToLiveSeconds: Number(options.ttl),
+          timeToLiveSeconds: options.ttl,
         },
         { deadlineMs, metadata },
       ),
@@ -69,7 +83,7 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
     program
       .command('validate')
       .description(
-        'validate a token with a running issuer; prints the claims, exits 1 when invalid',
+        'validate a token with a running issuer; prints the claims; exits 0 valid, 1 invalid, 3 issuer unavailable',
       )
       .argument('<token>', 'the token')
       .option('--audience <aud>', 'require this audience'),
@@ -100,7 +114,7 @@ export function registerTokenCommands(program: Command, out: (line: string) => v
         '',
       ) as keyof typeof commonV1.ValidationReason;
       out(JSON.stringify({ valid: false, reason }, null, 2));
-      process.exitCode = 1;
+      process.exitCode = EXIT.INVALID;
     }
   });
 

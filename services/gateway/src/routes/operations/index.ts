@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 
 /** What the operational routes need beyond the gateway context. */
 export interface OperationsDeps {
-  readonly registry: Registry;
   /** Whether the backends and the local validator are ready. */
   readonly ready: () => Promise<boolean>;
 }
@@ -15,9 +13,10 @@ const STATUS_SCHEMA = {
 } as const;
 
 /**
- * Probes and metrics for the platform: `/healthz` (the process answers), `/readyz` (the
- * backends and the local validator are ready; 503 otherwise, so traffic goes elsewhere) and
- * `/metrics` (Prometheus text).
+ * Probes for the platform: `/healthz` (the process answers) and `/readyz` (the backends and
+ * the local validator are ready; 503 otherwise, so traffic goes elsewhere). Metrics are not
+ * here: they are served on the management port (`GATEWAY_METRICS_ADDRESS`), which the public
+ * never reaches.
  */
 export function registerOperationsRoutes(app: FastifyInstance, deps: OperationsDeps): void {
   app.get('/healthz', {
@@ -50,18 +49,5 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: OperationsD
       const ready = await deps.ready().catch(() => false);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
     },
-  });
-
-  app.get('/metrics', {
-    config: { api: 'plain' },
-    schema: {
-      tags: ['Operations'],
-      operationId: 'metrics',
-      summary: 'Prometheus metrics: RED per route, process and runtime',
-      produces: ['text/plain'],
-      response: { 200: { type: 'string', description: 'Prometheus text exposition format' } },
-    },
-    handler: async (_request, reply) =>
-      reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
   });
 }

@@ -1,7 +1,9 @@
 import { backoffDelay } from '@tessera/backoff';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { ScriptDefinition } from './lua-scripts.js';
+import { instrumentRedisCommands } from './redis-command-metrics.js';
 
 /**
  * The one place Redis clients are made, tuned to fail fast and heal by themselves:
@@ -68,6 +70,8 @@ export interface RedisClientOptions {
   readonly maxReconnectDelayMs?: number;
   /** Connection-level errors (the client reconnects by itself); default: ignored. */
   readonly onError?: (error: Error) => void;
+  /** Where command latencies go (`tessera_redis_command_seconds`); not timed when omitted. */
+  readonly registry?: Registry;
 }
 
 /** Default command timeout: well inside a refresh call's deadline. */
@@ -209,6 +213,7 @@ export function createRedisClient(
             sentinelRetryStrategy: retry,
           });
   }
+  if (options.registry) instrumentRedisCommands(client, options.registry, scripts);
   // Without a listener ioredis prints every connection error; the owner decides instead.
   const onError = options.onError ?? (() => {});
   client.on('error', (error: unknown) => {
