@@ -1,7 +1,9 @@
 import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { type CallTransport, unaryTransport } from './caller.js';
 import { createChannelOptions } from './client.js';
+import { measuredTransport } from './metrics/client-call-metrics.js';
 import { StreamTransport } from './multiplex/stream-transport.js';
 
 /** How a service reaches another: multiplexed streams (the default) or unary RPCs. */
@@ -20,10 +22,17 @@ export interface CallTransportOptions {
   /** Insecure when omitted. */
   readonly credentials?: ChannelCredentials;
   readonly logger?: Logger;
+  /** Where each call is counted as `grpc_client_*` under its own method; none when omitted. */
+  readonly metrics?: Registry;
 }
 
 /** The transport a service configured, with tessera's channel options either way. */
 export function createCallTransport(options: CallTransportOptions): CallTransport {
+  const transport = bareTransport(options);
+  return options.metrics === undefined ? transport : measuredTransport(transport, options.metrics);
+}
+
+function bareTransport(options: CallTransportOptions): CallTransport {
   const credentials = options.credentials ?? grpcCredentials.createInsecure();
   if (options.kind === 'unary') {
     return unaryTransport(options.target, credentials, createChannelOptions(), options.metadata);

@@ -49,7 +49,7 @@ export type {
   UnaryHandler,
 } from './handler-types.js';
 export type { Interceptor, Next } from './interceptor.js';
-export { clientCallMetrics } from './metrics/client-call-metrics.js';
+export { clientCallMetrics, measuredTransport } from './metrics/client-call-metrics.js';
 export {
   collectProcessMetrics,
   type MetricsServer,

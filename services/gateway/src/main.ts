@@ -48,6 +48,7 @@ try {
       target,
       metadata: { authorization: env.GATEWAY_API_KEY },
       logger,
+      metrics: registry,
     });
   const issuerTransport = backend(env.ISSUER_ADDRESS);
   const sessionTransport = backend(env.SESSION_ADDRESS);

@@ -113,6 +113,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
       target: address,
       metadata: { authorization: apiKey },
       logger,
+      metrics: registry,
     });
     sessionClient = client;
     sessionGateway = new SessionGateway(

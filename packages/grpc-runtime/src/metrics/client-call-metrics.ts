@@ -7,6 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallTransport } from '../caller.js';
 import {
   GRPC_CODE_NAMES,
   type GrpcType,
@@ -28,6 +29,84 @@ function grpcType(requestStream: boolean, responseStream: boolean): GrpcType {
   return responseStream ? 'server_stream' : 'unary';
 }
 
+/** The method of a call, as both grpc-js and ts-proto's service definitions describe it. */
+interface CalledMethod {
+  readonly path: string;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+}
+
+/** Records calls made by this process; one per registry, shared by every client and transport. */
+class ClientCallRecorder {
+  readonly #families: ReturnType<typeof grpcMetricFamilies>;
+  readonly #byMethod = new Map<string, MethodMetrics>();
+
+  constructor(registry: Registry) {
+    this.#families = grpcMetricFamilies(registry, 'client');
+  }
+
+  /** Counts a call as started; the returned function records its end with the status code. */
+  start(definition: CalledMethod): (code: number) => void {
+    const method = this.#method(definition);
+    const started = performance.now();
+    method.started.inc();
+    method.inFlight.inc();
+    return (code) => this.#finish(method, started, code);
+  }
+
+  #method(definition: CalledMethod): MethodMetrics {
+    let found = this.#byMethod.get(definition.path);
+    if (found === undefined) {
+      const labels = methodLabels(
+        definition.path,
+        grpcType(definition.requestStream, definition.responseStream),
+      );
+      found = {
+        labels,
+        started: this.#families.started.labels(labels),
+        seconds: this.#families.seconds.labels(labels),
+        inFlight: this.#families.inFlight.labels(labels),
+        handled: [],
+      };
+      this.#byMethod.set(definition.path, found);
+    }
+    return found;
+  }
+
+  #finish(method: MethodMetrics, started: number, code: number): void {
+    method.inFlight.dec();
+    method.seconds.observe((performance.now() - started) / 1000);
+    let counter = method.handled[code];
+    if (counter === undefined) {
+      counter = this.#families.handled.labels({
+        ...method.labels,
+        grpc_code: GRPC_CODE_NAMES[code] ?? 'UNKNOWN',
+      });
+      method.handled[code] = counter;
+    }
+    counter.inc();
+  }
+}
+
+const recorders = new WeakMap<Registry, ClientCallRecorder>();
+
+function recorderFor(registry: Registry): ClientCallRecorder {
+  let recorder = recorders.get(registry);
+  if (recorder === undefined) {
+    recorder = new ClientCallRecorder(registry);
+    recorders.set(registry, recorder);
+  }
+  return recorder;
+}
+
+/** gRPC's UNKNOWN: what a rejection that carries no numeric status code counts as. */
+const UNKNOWN_CODE = 2;
+
+function statusCodeOf(error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : UNKNOWN_CODE;
+}
+
 /**
  * A grpc-js client interceptor that records the calls this process makes, with the same
  * conventions as the server side: `grpc_client_started_total`, `grpc_client_handled_total`
@@ -37,55 +116,44 @@ function grpcType(requestStream: boolean, responseStream: boolean): GrpcType {
  * client of the process. Label children are found once per method and code.
  */
 export function clientCallMetrics(registry: Registry): ClientInterceptor {
-  const families = grpcMetricFamilies(registry, 'client');
-  const byMethod = new Map<string, MethodMetrics>();
-  const methodMetrics = (options: InterceptorOptions): MethodMetrics => {
-    const definition = options.method_definition;
-    let found = byMethod.get(definition.path);
-    if (found === undefined) {
-      const labels = methodLabels(
-        definition.path,
-        grpcType(definition.requestStream, definition.responseStream),
-      );
-      found = {
-        labels,
-        started: families.started.labels(labels),
-        seconds: families.seconds.labels(labels),
-        inFlight: families.inFlight.labels(labels),
-        handled: [],
-      };
-      byMethod.set(definition.path, found);
-    }
-    return found;
-  };
-  const finish = (method: MethodMetrics, started: number, status: StatusObject) => {
-    method.inFlight.dec();
-    method.seconds.observe((performance.now() - started) / 1000);
-    let counter = method.handled[status.code];
-    if (counter === undefined) {
-      counter = families.handled.labels({
-        ...method.labels,
-        grpc_code: GRPC_CODE_NAMES[status.code] ?? 'UNKNOWN',
-      });
-      method.handled[status.code] = counter;
-    }
-    counter.inc();
-  };
-
+  const recorder = recorderFor(registry);
   return (options: InterceptorOptions, nextCall: NextCall) => {
-    const method = methodMetrics(options);
-    const started = performance.now();
-    method.started.inc();
-    method.inFlight.inc();
+    const finish = recorder.start(options.method_definition);
     return new InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {
         next(metadata, {
-          onReceiveStatus(status, nextStatus) {
-            finish(method, started, status);
+          onReceiveStatus(status: StatusObject, nextStatus) {
+            finish(status.code);
             nextStatus(status);
           },
         });
       },
     });
+  };
+}
+
+/**
+ * The same `grpc_client_*` metrics for calls carried by a {@link CallTransport}: over the
+ * stream transport many calls share one long-lived stream, so a channel interceptor would
+ * see only the stream; this counts each carried call under its own method, `grpc_type`
+ * `unary`, exactly as the unary transport's calls are counted.
+ */
+export function measuredTransport(transport: CallTransport, registry: Registry): CallTransport {
+  const recorder = recorderFor(registry);
+  return {
+    call(method, request, options) {
+      const finish = recorder.start(method);
+      return transport.call(method, request, options).then(
+        (response) => {
+          finish(0);
+          return response;
+        },
+        (error: unknown) => {
+          finish(statusCodeOf(error));
+          throw error;
+        },
+      );
+    },
+    close: () => transport.close(),
   };
 }
