@@ -28,7 +28,7 @@ export type {
   ServerStreamHandler,
   UnaryHandler,
 } from './handler-types.js';
-export type { Interceptor, Next } from './interceptor.js';
+export type { Chain, Interceptor, Next } from './interceptor.js';
 export {
   collectProcessMetrics,
   type MetricsServer,
