@@ -69,7 +69,7 @@ describe('peer chart', () => {
     const svg = renderChart(chart([ratio(1.5, 1.5), ratio(0.75, 1.5), ratio(3, 3)]));
     const widths = [
       ...svg.matchAll(
-        /<rect x="310" y="[\d.]+" width="([\d.]+)" height="18" fill="#(?:2e7d32|c62828)"/g,
+        /<rect x="340" y="[\d.]+" width="([\d.]+)" height="18" fill="#(?:2e7d32|c62828)"/g,
       ),
     ].map((match) => Number(match[1]));
     expect(widths).toEqual([252, 126, 252]);
@@ -78,7 +78,7 @@ describe('peer chart', () => {
   it('keeps a bar far beyond its target inside the chart, notched', () => {
     const svg = renderChart(chart([ratio(30, 1.5)]));
     expect(svg).toContain('width="420.0"');
-    expect(svg).toContain('<path d="M 720');
+    expect(svg).toContain('<path d="M 750');
   });
 
   it('escapes text, so a label cannot break the document', () => {

@@ -52,8 +52,8 @@ export function formatFigureValue(value: number, unit: ChartFigure['unit']): str
   }
 }
 
-const WIDTH = 860;
-const LABEL_WIDTH = 300;
+const WIDTH = 900;
+const LABEL_WIDTH = 330;
 const BAR_LEFT = LABEL_WIDTH + 10;
 const BAR_AREA = 420;
 /** Where a target's mark sits within the bar area: room on its right for a bar beyond it. */

@@ -562,7 +562,7 @@ export function peerChart(result: PeerResult): Chart {
   for (const comparison of result.comparisons) {
     const { tessera, peer } = comparison;
     figures.push({
-      label: `${comparison.label}: tessera / peer`,
+      label: `${comparison.label}, tessera / peer`,
       value: comparison.ratio,
       target: comparison.targetRatio,
       direction: 'at-least',
@@ -573,12 +573,12 @@ export function peerChart(result: PeerResult): Chart {
     });
     if (comparison.maxCpuUsPerRequest !== undefined) {
       figures.push({
-        label: `${comparison.label}: CPU per request, all processes`,
+        label: `${comparison.label}: CPU per request`,
         value: tessera.cpuUsPerRequest,
         target: comparison.maxCpuUsPerRequest,
         direction: 'at-most',
         unit: 'µs',
-        detail: `tessera ${formatMicros(tessera.cpuUsPerRequest)} vs peer ${formatMicros(peer.cpuUsPerRequest)}`,
+        detail: `all processes: tessera ${formatMicros(tessera.cpuUsPerRequest)} vs peer ${formatMicros(peer.cpuUsPerRequest)}`,
       });
     }
   }
