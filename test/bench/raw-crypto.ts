@@ -50,10 +50,18 @@ export async function createCryptoCases(): Promise<CryptoCase[]> {
     keys: () => keyring.verificationKeys(),
     clock: systemClock,
   });
+  // The same profile through jose (WebCrypto): what the node:crypto engine is measured against.
+  const joseVerifier = new TokenVerifier({
+    keys: () => keyring.verificationKeys(),
+    clock: systemClock,
+    engine: 'jose',
+  });
   const cases: CryptoCase[] = [];
   for (const [index, alg] of BENCH_ALGORITHMS.entries()) {
     const entry = entries[index];
-    if (entry !== undefined) cases.push(...(await casesFor(alg, entry, keyring, verifier)));
+    if (entry !== undefined) {
+      cases.push(...(await casesFor(alg, entry, keyring, verifier, joseVerifier)));
+    }
   }
   return cases;
 }
@@ -63,6 +71,7 @@ async function casesFor(
   entry: KeyFileEntry,
   keyring: Keyring,
   verifier: TokenVerifier,
+  joseVerifier: TokenVerifier,
 ): Promise<CryptoCase[]> {
   const { kid } = entry;
   const publicJwk = keyring.get(kid)?.publicJwk ?? entry.jwk;
@@ -99,9 +108,14 @@ async function casesFor(
     const result = await verifier.verify(token, profile);
     if (!result.valid) throw new Error(`TokenVerifier refused the ${alg} token: ${result.reason}`);
   };
+  const tesseraJoseVerify = async () => {
+    const result = await joseVerifier.verify(token, profile);
+    if (!result.valid) throw new Error(`TokenVerifier (jose) refused the ${alg} token`);
+  };
   // A verifier that refuses its own token would make every figure below meaningless.
   await nodeVerify();
   await tesseraVerify();
+  await tesseraJoseVerify();
   await jwtVerify(token, joseVerifyKey, { algorithms: [alg] });
 
   return [
@@ -146,6 +160,13 @@ async function casesFor(
       implementation: 'tessera TokenVerifier',
       raw: false,
       run: tesseraVerify,
+    },
+    {
+      alg,
+      op: 'verify',
+      implementation: 'tessera TokenVerifier, jose engine',
+      raw: false,
+      run: tesseraJoseVerify,
     },
   ];
 }

@@ -16,11 +16,15 @@
  * 7. RSS of every process after the run;
  * 8. the validation sidecar (sidecar.ts): Envoy Check and auth-request mode against the echoes,
  *    first-seen tokens, memory after a million validations, time to ready;
- * 9. revocation fan-out (fan-out.ts): 1,000 WatchRevocations subscribers on one session service.
+ * 9. revocation fan-out (fan-out.ts): 1,000 WatchRevocations subscribers on one session service;
+ * 10. tessera beside oidc-provider (peer.ts): refresh, vend and validation through the REST
+ *     gateway against the same jobs on the peer, written to test/bench/results/peer.json and
+ *     drawn in test/bench/results/peer.svg (the README's chart).
  *
  * BENCH_SECONDS (default 2) sets how long each figure is measured, after a warm-up of a
- * quarter of that. Ratios are reported, never enforced: the exit code only says whether the
- * bench itself ran. BENCH_ONLY=crypto,servers,sidecar,fanout selects parts (all by default).
+ * quarter of that (the peer comparison runs 5 s per run unless BENCH_SECONDS is set). Ratios
+ * are reported, never enforced: the exit code only says whether the bench itself ran.
+ * BENCH_ONLY=crypto,servers,sidecar,fanout,peer selects parts (all by default).
  * BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
  * of the servers under one load (see profile.ts).
  */
@@ -34,6 +38,12 @@ import { EchoServiceClient } from './echo-service.js';
 import { printFanOut, runFanOut } from './fan-out.js';
 import type { Operation } from './load.js';
 import { type Measured, measure, serialLimit, type Timing, type Watched } from './measure.js';
+import {
+  DEFAULT_SECONDS as PEER_DEFAULT_SECONDS,
+  printPeer,
+  runPeer,
+  writePeerResults,
+} from './peer.js';
 import { PROFILE_MODES, type ProfileMode, runProfile } from './profile.js';
 import { type BenchAlgorithm, type CryptoCase, createCryptoCases } from './raw-crypto.js';
 import { startDirectChains, startIssuerChains, startSessionChains } from './refresh-chains.js';
@@ -43,9 +53,11 @@ import { printSidecar, runSidecar } from './sidecar.js';
 import { type BenchStack, startStack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where figures that the README shows are written. */
+const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
 const IN_FLIGHT = [1, 64] as const;
 /** The parts BENCH_ONLY selects from. */
-const BENCH_PARTS = ['crypto', 'servers', 'sidecar', 'fanout'] as const;
+const BENCH_PARTS = ['crypto', 'servers', 'sidecar', 'fanout', 'peer'] as const;
 type BenchPart = (typeof BENCH_PARTS)[number];
 /** README, Performance: Vend, first-seen Validate and Rotate reach at least 70% of their limit. */
 const TARGET = 0.7;
@@ -72,6 +84,8 @@ const RATIO_COLUMNS = [
 
 const seconds = readBenchSeconds();
 const timing: Timing = { seconds, warmupSeconds: Math.max(0.2, seconds / 4) };
+const peerSeconds = process.env.BENCH_SECONDS ? seconds : PEER_DEFAULT_SECONDS;
+const peerTiming: Timing = { seconds: peerSeconds, warmupSeconds: Math.max(0.2, peerSeconds / 4) };
 const profileMode = readProfileMode();
 const startedAt = performance.now();
 
@@ -85,7 +99,7 @@ if (profileMode === undefined) {
   const only = readOnly();
   const crypto = only.has('crypto') || only.has('servers') ? await measureCrypto() : undefined;
   if (crypto !== undefined) printCrypto(crypto);
-  if (only.has('servers') || only.has('sidecar')) {
+  if (only.has('servers') || only.has('sidecar') || only.has('peer')) {
     const stack = await startStack({ root: ROOT });
     try {
       if (crypto !== undefined && only.has('servers')) await measureServers(crypto, stack);
@@ -99,6 +113,19 @@ if (profileMode === undefined) {
             verify: crypto === undefined ? undefined : fastestRaw(crypto, 'ES256', 'verify'),
           }),
         );
+      }
+      if (only.has('peer')) {
+        const result = await runPeer({
+          root: ROOT,
+          stack,
+          timing: peerTiming,
+          deadlineMs: DEADLINE_MS,
+          // The extension point for gRPC callers over the stream transport (peer.ts,
+          // StreamTransportBench): nothing to pass until that transport exists.
+          streamTransport: undefined,
+        });
+        printPeer(result);
+        for (const file of writePeerResults(result, RESULTS_DIR)) console.log(`wrote ${file}`);
       }
     } finally {
       await stack.stop();
@@ -130,7 +157,8 @@ function readBenchSeconds(): number {
 /**
  * BENCH_ONLY: a comma-separated selection of the bench's parts (every part when unset):
  * `crypto` (raw crypto), `servers` (gRPC and REST figures; measures crypto too, its limits),
- * `sidecar` (the validation sidecar), `fanout` (1,000 WatchRevocations subscribers).
+ * `sidecar` (the validation sidecar), `fanout` (1,000 WatchRevocations subscribers), `peer`
+ * (tessera beside oidc-provider, peer.ts).
  */
 function readOnly(): ReadonlySet<BenchPart> {
   const raw = process.env.BENCH_ONLY;

@@ -48,7 +48,7 @@ export type {
   ServerStreamHandler,
   UnaryHandler,
 } from './handler-types.js';
-export type { Interceptor, Next } from './interceptor.js';
+export type { Chain, Interceptor, Next } from './interceptor.js';
 export { clientCallMetrics, measuredTransport } from './metrics/client-call-metrics.js';
 export {
   collectProcessMetrics,

@@ -15,10 +15,61 @@ export type Next = (request: unknown, ctx: CallContext) => Promise<unknown>;
  */
 export type Interceptor = (request: unknown, ctx: CallContext, next: Next) => Promise<unknown>;
 
+/** A composed chain: the interceptors around the terminal, ready to run one call. */
+export type Chain = (request: unknown, ctx: CallContext) => Promise<unknown>;
+
+// How deep each call has gone into its chain, by the call's abort signal (one per call, kept
+// by every `{ ...ctx }` an interceptor passes on): a link entered at or above a level the call
+// already reached is a second `next()`. Entries go with their calls.
+const reached = new WeakMap<AbortSignal, number>();
+
 /**
- * Runs `interceptors` from the outside in around `terminal`. A synchronous throw anywhere
- * becomes a rejection, and a second `next()` is refused, so the adapter settles each call
- * exactly once.
+ * Composes `interceptors` (outermost first) around `terminal` once, so a call allocates no
+ * closures for the chain: each link is made here, not per call. A synchronous throw anywhere
+ * becomes a rejection, and a second `next()` from the same interceptor in the same call is
+ * refused, so the adapter settles each call exactly once.
+ */
+export function composeInterceptors(interceptors: readonly Interceptor[], terminal: Next): Chain {
+  const depth = interceptors.length;
+  let link: Chain = (request, ctx) => {
+    if (!enter(ctx, depth)) return secondNext();
+    try {
+      return Promise.resolve(terminal(request, ctx));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  for (let level = depth - 1; level >= 0; level--) {
+    const interceptor = interceptors[level];
+    if (interceptor === undefined) continue;
+    const next = link;
+    link = (request, ctx) => {
+      if (!enter(ctx, level)) return secondNext();
+      try {
+        return Promise.resolve(interceptor(request, ctx, next));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  return link;
+}
+
+/** Records that the call of `ctx` entered `level`; false when it had already got that far. */
+function enter(ctx: CallContext, level: number): boolean {
+  const deepest = reached.get(ctx.signal);
+  if (deepest !== undefined && deepest >= level) return false;
+  reached.set(ctx.signal, level);
+  return true;
+}
+
+function secondNext(): Promise<never> {
+  return Promise.reject(new Error('next() called more than once'));
+}
+
+/**
+ * Runs `interceptors` from the outside in around `terminal`, for one call: a chain composed
+ * for this call alone. The adapters compose once per method instead ({@link composeInterceptors}).
  */
 export function runInterceptors(
   interceptors: readonly Interceptor[],
@@ -26,20 +77,5 @@ export function runInterceptors(
   ctx: CallContext,
   terminal: Next,
 ): Promise<unknown> {
-  const dispatch = (index: number, request: unknown, ctx: CallContext): Promise<unknown> => {
-    const interceptor = interceptors[index];
-    try {
-      if (interceptor === undefined) return Promise.resolve(terminal(request, ctx));
-      let called = false;
-      const next: Next = (nextRequest, nextCtx) => {
-        if (called) return Promise.reject(new Error('next() called more than once'));
-        called = true;
-        return dispatch(index + 1, nextRequest, nextCtx);
-      };
-      return Promise.resolve(interceptor(request, ctx, next));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
-  return dispatch(0, request, ctx);
+  return composeInterceptors(interceptors, terminal)(request, ctx);
 }

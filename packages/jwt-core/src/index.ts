@@ -30,6 +30,7 @@ export { FORBIDDEN_HEADER_MEMBERS } from './token-header.js';
 export {
   TokenVerifier,
   type TokenVerifierOptions,
+  type VerificationEngine,
   type VerifyOptions,
 } from './token-verifier.js';
 export {

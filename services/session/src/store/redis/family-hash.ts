@@ -27,11 +27,6 @@ import type {
  *   src              the root session this family is a fork of ('' or absent for a root)
  */
 
-const integer = z
-  .string()
-  .regex(/^-?\d+$/)
-  .transform(Number);
-
 const policySchema = z.object({
   expiration: z.enum(['Fixed', 'SlidingWindow', 'SlidingWindowWithMaximumLifetime']),
   usage: z.enum(['Reusable', 'OneTimeUse']),
@@ -85,28 +80,61 @@ const staticSchema = z.object({
   scl: storedClaimsSchema,
 });
 
-const hashSchema = z.object({
-  tid: z.string(),
-  uid: z.string(),
-  aid: z.string(),
-  rec: z.string(),
-  ins: integer,
-  exp: integer,
-  slide: integer,
-  cap: integer,
-  grace: integer,
-  cur: z.string(),
-  par: z.string(),
-  rot: integer,
-  pip: z.string(),
-  pua: z.string(),
-  laa: z.string(),
-  lai: integer,
-  rev: z.string(),
-  ixp: integer,
+/**
+ * The hash fields as decodeFamily reads them. The hash is written only by this module and the
+ * scripts beside it, so it is checked by a plain shape check rather than a schema parser (one
+ * ran on every rotation): each text field must be a string, each instant or length a string of
+ * decimal digits; anything else is a corrupt family (INTERNAL), never a guess.
+ */
+interface HashFields {
+  readonly tid: string;
+  readonly uid: string;
+  readonly aid: string;
+  readonly rec: string;
+  readonly ins: number;
+  readonly exp: number;
+  readonly slide: number;
+  readonly cap: number;
+  readonly grace: number;
+  readonly cur: string;
+  readonly par: string;
+  readonly rot: number;
+  readonly pip: string;
+  readonly pua: string;
+  readonly laa: string;
+  readonly lai: number;
+  readonly rev: string;
+  readonly ixp: number;
+  readonly src: string;
+}
+
+const TEXT_FIELDS = ['tid', 'uid', 'aid', 'rec', 'cur', 'par', 'pip', 'pua', 'laa', 'rev'] as const;
+const INTEGER_FIELDS = ['ins', 'exp', 'slide', 'cap', 'grace', 'rot', 'lai', 'ixp'] as const;
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** The hash's fields, or the name of the first one that is missing or of the wrong shape. */
+function readHashFields(
+  hash: Readonly<Record<string, unknown>>,
+):
+  | { readonly ok: true; readonly fields: HashFields }
+  | { readonly ok: false; readonly field: string } {
+  const fields: Record<string, string | number> = {};
+  for (const name of TEXT_FIELDS) {
+    const value = hash[name];
+    if (typeof value !== 'string') return { ok: false, field: name };
+    fields[name] = value;
+  }
+  for (const name of INTEGER_FIELDS) {
+    const value = hash[name];
+    if (typeof value !== 'string' || !INTEGER_TEXT.test(value)) return { ok: false, field: name };
+    fields[name] = Number(value);
+  }
   // Families stored before forks were linked have no `src`: they are roots.
-  src: z.string().default(''),
-});
+  const src = hash.src ?? '';
+  if (typeof src !== 'string') return { ok: false, field: 'src' };
+  fields.src = src;
+  return { ok: true, fields: fields as unknown as HashFields };
+}
 
 /** A decoded family hash: the record plus what the store itself needs. */
 export interface StoredFamily {
@@ -203,9 +231,10 @@ export function decodeFamily(
   hash: Readonly<Record<string, unknown>>,
 ): StoredFamily | undefined {
   if (Object.keys(hash).length === 0) return undefined;
-  const fields = hashSchema.safeParse(hash);
-  if (!fields.success) throw corrupt(familyId, fields.error);
-  const f = fields.data;
+  const fields = readHashFields(hash);
+  if (!fields.ok)
+    throw corrupt(familyId, new Error(`field ${fields.field} is missing or malformed`));
+  const f = fields.fields;
   let json: unknown;
   try {
     json = JSON.parse(f.rec);
