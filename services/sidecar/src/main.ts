@@ -16,7 +16,12 @@ try {
   const realm = new RealmSource(env.TESSERA_CONFIG, logger);
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
   const policy = loadPolicyFile(env.SIDECAR_POLICY_FILE);
-  const channel = createChannelOptions();
+  // grpc-js waits 1 s, then up to 120 s, between connection attempts by default: a sidecar
+  // started before its issuer would wait that long after the issuer came up.
+  const channel = createChannelOptions({
+    'grpc.initial_reconnect_backoff_ms': Math.min(100, env.SIDECAR_RECONNECT_MAX_BACKOFF_MS),
+    'grpc.max_reconnect_backoff_ms': env.SIDECAR_RECONNECT_MAX_BACKOFF_MS,
+  });
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),
