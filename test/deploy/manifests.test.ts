@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRealm } from '@tessera/config';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deployedSidecarRuntime, RUNTIME_ENV, sidecarRuntimeOf } from '../bench/sidecar-runtime.js';
 import { REPO_ROOT } from './image-tree.js';
 import { ALSO_REQUIRED, envSchemaOf, type K8sObject, kustomize } from './manifests.js';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
 interface Container {
   readonly name: string;
   readonly image?: string;
+  readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly restartPolicy?: string;
   readonly env?: readonly {
@@ -308,8 +310,13 @@ describe.each(OVERLAYS)('kubernetes %s', (overlay) => {
         if (schema === undefined) throw new Error(`no config.ts for ${component}`);
         const set = (container.env ?? []).map((variable) => variable.name);
         const where = `${object.metadata.name}/${container.name}`;
+        // The sidecar's runtime settings are read by libuv and glibc, not by its config.ts.
+        const runtime: readonly string[] = component === 'sidecar' ? RUNTIME_ENV : [];
         for (const name of set)
-          expect(schema.names.has(name), `${where} sets ${name}, which nothing reads`).toBe(true);
+          expect(
+            schema.names.has(name) || runtime.includes(name),
+            `${where} sets ${name}, which nothing reads`,
+          ).toBe(true);
         for (const name of [...schema.required, ...(ALSO_REQUIRED[component] ?? [])])
           expect(set, `${where} must set ${name}`).toContain(name);
         // Secrets come from Secrets.
@@ -362,6 +369,22 @@ describe('kubernetes overlays', () => {
     const session = workloads(objects).find((w) => w.object.metadata.name === 'tessera-session');
     const redisUrl = session?.pod.containers[0]?.env?.find((v) => v.name === 'REDIS_URL');
     expect(redisUrl?.valueFrom).toEqual({ secretKeyRef: { name: 'tessera-redis', key: 'url' } });
+  });
+
+  it('every example runs the sidecar with the node flags and runtime the bench measures', () => {
+    const measured = deployedSidecarRuntime(REPO_ROOT);
+    // The memory bound of the README's sidecar figures rests on a capped V8 heap.
+    expect(measured.nodeFlags.some((flag) => flag.startsWith('--max-old-space-size='))).toBe(true);
+    expect(measured.nodeFlags.some((flag) => flag.startsWith('--max-semi-space-size='))).toBe(true);
+    const examples = workloads(rendered.get('overlays/dev') ?? []).filter((w) =>
+      w.object.metadata.name.startsWith('example-app-'),
+    );
+    expect(examples.length).toBeGreaterThan(0);
+    for (const { object, pod } of examples) {
+      const sidecar = pod.initContainers?.find((c) => componentOf(c) === 'sidecar');
+      if (sidecar === undefined) throw new Error(`${object.metadata.name} runs no sidecar`);
+      expect(sidecarRuntimeOf(sidecar), object.metadata.name).toEqual(measured);
+    }
   });
 
   it('the example applications run the validation sidecar as a native sidecar', () => {

@@ -42,10 +42,18 @@ describe('local validation (gateway, sidecar)', () => {
     const { token, refreshTokenId } = await startSession('local-user');
     const first = await validator.validate(token);
     expect(first).toMatchObject({ valid: true, tenantId: s.realm.tenantA, kid: 'a-es256' });
-    // A cache hit still answers with the claims and tenant.
-    expect(await validator.validate(token)).toMatchObject({
-      valid: true,
-      tenantId: s.realm.tenantA,
+    // A cache hit still answers with the claims and tenant, decoded again from the token.
+    const hitsBefore = validator.state().cacheHits;
+    const hit = await validator.validate(token);
+    expect(validator.state().cacheHits).toBe(hitsBefore + 1);
+    expect(hit).toEqual(first);
+    // The cache is keyed by the whole token's digest: the same header and claims under another
+    // signature are verified, not served from the entry of the genuine token.
+    const [header, payload, signature = ''] = token.split('.');
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    expect(await validator.validate(forged)).toMatchObject({
+      valid: false,
+      reason: 'BAD_SIGNATURE',
     });
 
     // Revoking the session reaches the cached token.

@@ -220,6 +220,38 @@ describe('sidecar: auth-request mode (HTTP)', () => {
   });
 });
 
+describe('sidecar: the HTTP listener', () => {
+  it('answers unknown routes 404 in JSON, probes to HEAD, and a check whatever body it carries', async () => {
+    const unknown = await fetch(`${sidecar.httpUrl}/nope?x=1`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({
+      message: 'Route GET:/nope?x=1 not found',
+      error: 'Not Found',
+      statusCode: 404,
+    });
+    // Only /auth takes any method; the probes and FusionAuth's validate are GET (and HEAD).
+    expect((await fetch(`${sidecar.httpUrl}/readyz`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${sidecar.httpUrl}/authx`)).status).toBe(404);
+    const head = await fetch(`${sidecar.httpUrl}/readyz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const healthz = await fetch(`${sidecar.httpUrl}/healthz`);
+    expect(healthz.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await healthz.json()).toEqual({ status: 'ok' });
+
+    const { token } = await startSession('http-body');
+    const posted = await fetch(`${sidecar.httpUrl}/auth/apps/x?y=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(256 * 1024, 1),
+    });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get('x-tessera-subject')).toBe('http-body');
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    expect(await posted.text()).toBe('');
+  });
+});
+
 describe('sidecar: local Validate for the application', () => {
   const validate = (request: Partial<issuerV1.ValidateRequest>) =>
     unaryCall(

@@ -11,4 +11,4 @@ export {
   type LocalValidatorOptions,
   type LocalValidatorState,
 } from './local-validator.js';
-export { type CachedVerification, TokenCache } from './token-cache.js';
+export { type CachedVerification, TokenCache, tokenCacheKey } from './token-cache.js';

@@ -6,7 +6,7 @@ import { TokenVerifier, type VerificationProfile, type VerifyResult } from '@tes
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
 import { followKeys, type KeyFollower } from './follow-keys.js';
-import { TokenCache } from './token-cache.js';
+import { TokenCache, tokenCacheKey } from './token-cache.js';
 
 /** Options of {@link createLocalValidator}. */
 export interface LocalValidatorOptions {
@@ -66,23 +66,27 @@ const NO_TENANT: VerificationProfile = Object.freeze({
   audiences: [],
 });
 
-function unverifiedHints(token: string): { kid?: string; iss?: string } {
+/** A compact JWS's header and payload, parsed but not verified; undefined if they are not JSON objects. */
+function decodeParts(
+  token: string,
+): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
   try {
     const [header, payload] = token.split('.', 2);
     const h: unknown = JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8'));
     const p: unknown = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
-    const kid =
-      typeof h === 'object' && h !== null && 'kid' in h && typeof h.kid === 'string'
-        ? h.kid
-        : undefined;
-    const iss =
-      typeof p === 'object' && p !== null && 'iss' in p && typeof p.iss === 'string'
-        ? p.iss
-        : undefined;
-    return { ...(kid ? { kid } : {}), ...(iss ? { iss } : {}) };
+    if (typeof h !== 'object' || h === null || typeof p !== 'object' || p === null)
+      return undefined;
+    return { header: h as Record<string, unknown>, payload: p as Record<string, unknown> };
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+function unverifiedHints(token: string): { kid?: string; iss?: string } {
+  const parts = decodeParts(token);
+  const kid = typeof parts?.header.kid === 'string' ? parts.header.kid : undefined;
+  const iss = typeof parts?.payload.iss === 'string' ? parts.payload.iss : undefined;
+  return { ...(kid ? { kid } : {}), ...(iss ? { iss } : {}) };
 }
 
 /**
@@ -98,9 +102,18 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   // Bumped with every key set: a verification that started under an older set must not be
   // cached after the set changed (it may rest on a withdrawn key).
   let keyGeneration = 0;
+  // Both streams wait for their channel to connect instead of failing at once while a backend
+  // is down: the channel's own reconnect attempts (its backoff is the caller's channel option)
+  // then start the stream as soon as the backend is back, rather than the follower's next
+  // retry seconds later. Readiness after an outage is bounded by the channel's backoff cap.
+  const metadata = () => {
+    const value = options.metadata();
+    value.setOptions({ waitForReady: true });
+    return value;
+  };
   const keys: KeyFollower = followKeys({
     client: options.issuer,
-    metadata: options.metadata,
+    metadata,
     logger,
     onApplied: () => {
       keyGeneration += 1;
@@ -111,7 +124,7 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     ? followRevocations({
         client: options.session,
         set: revocations,
-        metadata: options.metadata,
+        metadata,
         logger,
         clock,
       })
@@ -153,26 +166,34 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
           'the validator has not loaded its keys and revocations yet; retry shortly',
         );
       }
-      // The cache is consulted first, by the tenant asked for (or none) and the whole token,
-      // so a repeat token costs a map lookup, not a decode. The entry remembers the profile it
-      // was verified under; every key-set change empties the cache.
+      // The cache is consulted first, by the tenant asked for (or none) and the token's digest,
+      // so a repeat token costs a hash and a map lookup, not a signature. An entry keeps only
+      // exp, kid and the profile it was verified under; the claims are decoded again from the
+      // presented token, which is the verified one (same digest). Every key-set change empties
+      // the cache.
       const cacheKey = validateOptions.audience
         ? undefined
-        : `${validateOptions.tenantId ?? ''}\u0000${token}`;
+        : tokenCacheKey(token, validateOptions.tenantId);
       const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
-      if (cacheKey !== undefined && cached === undefined) cacheMisses += 1;
-      if (cached !== undefined && cacheKey !== undefined) {
+      const parts = cached === undefined ? undefined : decodeParts(token);
+      if (cacheKey !== undefined && parts === undefined) cacheMisses += 1;
+      if (cached !== undefined && parts !== undefined && cacheKey !== undefined) {
         cacheHits += 1;
-        const { result, profile } = cached;
-        const exp = typeof result.claims.exp === 'number' ? result.claims.exp : 0;
+        const { exp, kid, profile } = cached;
         if (exp + profile.clockToleranceSeconds <= clock.now() / 1000) {
           cache.delete(cacheKey);
-          return { valid: false, reason: 'EXPIRED', kid: result.kid };
+          return { valid: false, reason: 'EXPIRED', kid };
         }
-        if (revocations.isRevoked(result.claims, profile.tenantId, clock.now())) {
-          return { valid: false, reason: 'REVOKED', kid: result.kid };
+        if (revocations.isRevoked(parts.payload, profile.tenantId, clock.now())) {
+          return { valid: false, reason: 'REVOKED', kid };
         }
-        return { ...result, tenantId: profile.tenantId };
+        return {
+          valid: true,
+          claims: parts.payload,
+          kid,
+          header: parts.header,
+          tenantId: profile.tenantId,
+        };
       }
       const profile = profileFor(token, validateOptions.tenantId);
       if (profile === undefined) {
@@ -185,7 +206,10 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
         ...(validateOptions.audience ? { audience: validateOptions.audience } : {}),
       });
       if (result.valid && cacheKey !== undefined && generation === keyGeneration) {
-        cache.set(cacheKey, { result, profile });
+        // A valid token always has a numeric exp (the profile requires it); one without is
+        // simply not cached.
+        const exp = result.claims.exp;
+        if (typeof exp === 'number') cache.set(cacheKey, { exp, kid: result.kid, profile });
       }
       return result.valid ? { ...result, tenantId: profile.tenantId } : result;
     },

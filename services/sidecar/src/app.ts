@@ -7,13 +7,7 @@ import {
 } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import type { Realm } from '@tessera/config';
-import {
-  defaultProtoRoot,
-  ENVOY_AUTHORIZATION_PROTO_FILE,
-  envoyAuthV3,
-  issuerV1,
-  type sessionV1,
-} from '@tessera/contracts';
+import { envoyAuthV3, issuerV1, type sessionV1 } from '@tessera/contracts';
 import {
   createGrpcServer,
   credentialsMetadata,
@@ -25,7 +19,6 @@ import {
   type LocalValidator,
   registerLocalValidationMetrics,
 } from '@tessera/local-validation';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createDecider, type Decider } from './decision/decide.js';
@@ -34,7 +27,7 @@ import type { ClaimHeader } from './decision/identity-headers.js';
 import type { Policy } from './decision/policy.js';
 import { createCheckHandler } from './grpc/check-handler.js';
 import { createValidateHandlers } from './grpc/validate-handler.js';
-import { buildSidecarHttp } from './http/http-server.js';
+import { buildSidecarHttp, type SidecarHttp } from './http/http-server.js';
 import { createSidecarMetrics } from './sidecar-metrics.js';
 
 /** Everything the sidecar needs from outside; main.ts passes the real ones, tests their own. */
@@ -60,7 +53,7 @@ export interface SidecarAppOptions {
 /** A built sidecar: its two listeners (not yet bound), its validator, and how to stop. */
 export interface SidecarApp {
   readonly grpc: GrpcServerRuntime;
-  readonly http: FastifyInstance;
+  readonly http: SidecarHttp;
   readonly validator: LocalValidator;
   readonly decider: Decider;
   readonly registry: Registry;
@@ -125,10 +118,8 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
       }),
     ],
     ready: validator.ready,
-    reflection: {
-      protoRoot: defaultProtoRoot(),
-      files: ['tessera/issuer/v1/issuer.proto', ENVOY_AUTHORIZATION_PROTO_FILE],
-    },
+    // No reflection: describing the Envoy and issuer protos costs the sidecar several MiB of
+    // heap in every pod, for a tool (grpcurl) that can be given the protos from proto/.
   });
   // Health is a status that is set, not asked: bring it in line with readiness on a timer.
   // `setReady` is idempotent; the validator's own `ready` promise may have reported SERVING
@@ -143,7 +134,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
     }
   }, options.readinessPollMs ?? 1000);
   poll.unref();
-  const http = await buildSidecarHttp({ logger, registry, validator, decider, metrics });
+  const http = buildSidecarHttp({ logger, registry, validator, decider, metrics });
   return {
     grpc,
     http,

@@ -25,6 +25,12 @@ const sidecarEnvSchema = z.object({
   /** With stale revocations: `fail-closed` refuses every token; `serve` keeps answering and raises an alarm metric. */
   SIDECAR_STALE_MODE: z.enum(['fail-closed', 'serve']).default('fail-closed'),
   SIDECAR_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /**
+   * Longest wait between two connection attempts to an unreachable issuer or session service
+   * (gRPC's reconnect backoff starts at 100 ms and grows to this, jittered): the bound on how
+   * long after a backend returns the sidecar is ready again.
+   */
+  SIDECAR_RECONNECT_MAX_BACKOFF_MS: z.coerce.number().int().min(100).max(120_000).default(500),
   /** Optional YAML file of per-route rules (path prefix + methods → audience, scopes, roles). */
   SIDECAR_POLICY_FILE: z.string().default(''),
   /** Optional `claim=header,claim=header`: more claims forwarded to the upstream as headers. */

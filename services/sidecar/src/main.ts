@@ -23,7 +23,15 @@ try {
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
   const policy = loadPolicyFile(env.SIDECAR_POLICY_FILE);
   const registry = new Registry();
-  const channel = { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] };
+  // grpc-js waits 1 s, then up to 120 s, between connection attempts by default: a sidecar
+  // started before its issuer would wait that long after the issuer came up.
+  const channel = {
+    ...createChannelOptions({
+      'grpc.initial_reconnect_backoff_ms': Math.min(100, env.SIDECAR_RECONNECT_MAX_BACKOFF_MS),
+      'grpc.max_reconnect_backoff_ms': env.SIDECAR_RECONNECT_MAX_BACKOFF_MS,
+    }),
+    interceptors: [clientCallMetrics(registry)],
+  };
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),

@@ -18,6 +18,7 @@ describe('sidecar environment', () => {
       SIDECAR_POLICY_FILE: '',
       SIDECAR_CLAIM_HEADERS: [],
       SIDECAR_STRIP_AUTHORIZATION: false,
+      SIDECAR_RECONNECT_MAX_BACKOFF_MS: 500,
     });
   });
 

@@ -83,6 +83,8 @@ function covers(prefix: string, path: string): boolean {
 
 /** The rule for a request: the longest matching prefix among the rules for its method. */
 export function ruleFor(policy: Policy, method: string, target: string): PolicyRule | undefined {
+  // Most sidecars run without a policy: no path to normalize on every request then.
+  if (policy.rules.length === 0) return undefined;
   const path = normalizePath(target);
   const upper = method.toUpperCase();
   let best: PolicyRule | undefined;

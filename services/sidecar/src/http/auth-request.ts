@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider } from '../decision/decide.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
+import { sendEmpty } from './reply.js';
 
 /** The prefix of the auth-request endpoint (also where Envoy's `http_service` path_prefix points). */
 export const AUTH_PATH = '/auth';
@@ -17,35 +18,21 @@ function single(value: string | string[] | undefined): string | undefined {
  * taken off (Envoy's `http_service` sends the original method and path under its prefix).
  * Only the proxy sets these: it overwrites whatever a client sent under the same names.
  */
-export function originalRequest(request: FastifyRequest): { method: string; target: string } {
+export function originalRequest(request: {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}): { method: string; target: string } {
   const headers = request.headers;
   const method =
-    single(headers['x-forwarded-method']) ?? single(headers['x-original-method']) ?? request.method;
+    single(headers['x-forwarded-method']) ??
+    single(headers['x-original-method']) ??
+    request.method ??
+    'GET';
   const forwarded = single(headers['x-forwarded-uri']) ?? single(headers['x-original-uri']);
-  const own = request.url.slice(AUTH_PATH.length);
+  const own = (request.url ?? AUTH_PATH).slice(AUTH_PATH.length);
   const target = forwarded ?? (own.startsWith('/') ? own : `/${own}`);
   return { method, target };
-}
-
-async function answer(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  decider: Decider,
-  metrics: SidecarMetrics,
-): Promise<void> {
-  const decision = await decider.decide({
-    ...originalRequest(request),
-    token: presentedToken((name) => single(request.headers[name])),
-  });
-  metrics.decided('auth-request', decision.reason);
-  reply.header('cache-control', 'no-store');
-  if (decision.allowed) {
-    for (const [name, value] of decision.headers.set) reply.header(name, value);
-    await reply.code(200).send();
-    return;
-  }
-  if (decision.challenge !== undefined) reply.header('www-authenticate', decision.challenge);
-  await reply.code(decision.status).send();
 }
 
 /**
@@ -55,12 +42,27 @@ async function answer(
  * for the proxy to copy upstream; 401 with an RFC 6750 challenge; 403 `insufficient_scope`
  * when the route's policy is not met; 503 while the sidecar is not answering. Empty bodies.
  */
-export function registerAuthRequestRoutes(
-  app: FastifyInstance,
+export async function answerAuthRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
   deps: { readonly decider: Decider; readonly metrics: SidecarMetrics },
-): void {
-  const handler = (request: FastifyRequest, reply: FastifyReply) =>
-    answer(request, reply, deps.decider, deps.metrics);
-  app.all(AUTH_PATH, handler);
-  app.all(`${AUTH_PATH}/*`, handler);
+): Promise<void> {
+  const decision = await deps.decider.decide({
+    ...originalRequest(request),
+    token: presentedToken((name) => single(request.headers[name])),
+  });
+  deps.metrics.decided('auth-request', decision.reason);
+  if (decision.allowed) {
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    for (const [name, value] of decision.headers.set) headers[name] = value;
+    sendEmpty(response, 200, headers);
+    return;
+  }
+  sendEmpty(
+    response,
+    decision.status,
+    decision.challenge === undefined
+      ? { 'cache-control': 'no-store' }
+      : { 'cache-control': 'no-store', 'www-authenticate': decision.challenge },
+  );
 }
