@@ -1,11 +1,16 @@
 #!/usr/bin/env node
+// Two outputs, one command (`npm run build`):
+// - each runnable entry point (services and the CLI) bundled with esbuild into its own dist/.
+//   Workspace packages (@tessera/*) are compiled in from their TypeScript sources (the
+//   `tessera-source` export condition); npm dependencies stay external and load from
+//   node_modules at run time;
+// - the packages published for other repositories (packages/tsconfig.build.json) compiled by
+//   `tsc -b` into JavaScript and declarations in their dist/, plus a copy of proto/ inside
+//   @tessera/contracts. Typechecking of everything else is a separate step (`npm run lint`).
+import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// Bundles each runnable entry point (services and the CLI) with esbuild into its own dist/.
-// Workspace packages (@tessera/*) are compiled in from their TypeScript sources; npm
-// dependencies stay external and load from node_modules at run time. Typechecking is a
-// separate step (`npm run lint` runs tsc).
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -37,6 +42,20 @@ export const RUNTIME_ASSETS = [
   ['services/session/src/store/redis/lua', 'services/session/dist/lua'],
 ];
 
+/** The published packages: `tsc -b`, then the .proto sources into @tessera/contracts. */
+function buildPackages() {
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const protoCopy = join(root, 'packages/contracts/proto');
+  rmSync(protoCopy, { recursive: true, force: true });
+  cpSync(join(root, 'proto'), protoCopy, {
+    recursive: true,
+    filter: (source) => !source.endsWith('.yaml'),
+  });
+}
+
 /** Builds every entry point and copies the runtime assets beside the bundles. */
 async function buildAll() {
   const started = Date.now();
@@ -52,12 +71,16 @@ async function buildAll() {
       target: 'node20',
       sourcemap: 'linked',
       logLevel: 'warning',
+      conditions: ['tessera-source'],
       plugins: [externalNpmPackages],
     });
   }
   for (const [from, to] of RUNTIME_ASSETS)
     cpSync(join(root, from), join(root, to), { recursive: true });
-  console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);
+  buildPackages();
+  console.log(
+    `built ${ENTRY_POINTS.length} entry points and the published packages in ${Date.now() - started} ms`,
+  );
 }
 
 // Run as a script it builds; imported (deploy/image-tree.mjs reads ENTRY_POINTS) it does not.
