@@ -33,6 +33,9 @@ export interface Stack {
   readonly session: SessionApp;
   readonly issuerClient: issuerV1.IssuerServiceClient;
   readonly sessionClient: sessionV1.SessionServiceClient;
+  /** `127.0.0.1:<port>` of each service, for clients other than the two above. */
+  readonly issuerAddress: string;
+  readonly sessionAddress: string;
   call<Req, Res>(client: AnyClient, method: string, request: Req, apiKey?: string): Promise<Res>;
   fail(
     client: AnyClient,
@@ -122,6 +125,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     session,
     issuerClient,
     sessionClient,
+    issuerAddress: `127.0.0.1:${issuerPort}`,
+    sessionAddress: `127.0.0.1:${sessionPort}`,
     call,
     fail,
     async close() {
