@@ -8,8 +8,8 @@
 //   `tsc -b` into JavaScript and declarations in their dist/, plus a copy of proto/ inside
 //   @tessera/contracts. Typechecking of everything else is a separate step (`npm run lint`).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -42,18 +42,29 @@ export const RUNTIME_ASSETS = [
   ['services/session/src/store/redis/lua', 'services/session/dist/lua'],
 ];
 
-/** The published packages: `tsc -b`, then the .proto sources into @tessera/contracts. */
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir, base = dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path, base) : [relative(base, path)];
+  });
+}
+
+/**
+ * The published packages: `tsc -b` (incremental: it writes nothing when nothing changed),
+ * then the .proto sources into @tessera/contracts. The copy overwrites in place and then drops
+ * what proto/ no longer has, so a concurrent `npm pack` never sees the folder missing.
+ */
 function buildPackages() {
   execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
-  const protoCopy = join(root, 'packages/contracts/proto');
-  rmSync(protoCopy, { recursive: true, force: true });
-  cpSync(join(root, 'proto'), protoCopy, {
-    recursive: true,
-    filter: (source) => !source.endsWith('.yaml'),
-  });
+  const source = join(root, 'proto');
+  const copy = join(root, 'packages/contracts/proto');
+  cpSync(source, copy, { recursive: true, filter: (path) => !path.endsWith('.yaml') });
+  const kept = new Set(filesUnder(source).filter((file) => !file.endsWith('.yaml')));
+  for (const file of filesUnder(copy)) if (!kept.has(file)) rmSync(join(copy, file));
 }
 
 /** Builds every entry point and copies the runtime assets beside the bundles. */
@@ -84,6 +95,8 @@ async function buildAll() {
 }
 
 // Run as a script it builds; imported (deploy/image-tree.mjs reads ENTRY_POINTS) it does not.
+// `--packages` builds only the published packages (the pack-and-install test uses it).
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildAll();
+  if (process.argv.includes('--packages')) buildPackages();
+  else await buildAll();
 }
