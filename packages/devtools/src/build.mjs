@@ -35,7 +35,7 @@ const externalNpmPackages = {
 };
 
 /**
- * Files read at run time relative to the module (`new URL('./lua/x.lua', import.meta.url)`),
+ * Files read at run time relative to the module (`new URL('./lua/<script>.lua', import.meta.url)`),
  * copied to the same place relative to the bundle: [source folder, destination folder].
  */
 export const RUNTIME_ASSETS = [
