@@ -156,11 +156,17 @@ function checkFile(root, file, headingCache, ignored) {
     if (!/\bRFC\s?\d+[,\s]*$/.test(before) && !/\bRFC\s?\d+,? section\s*$/.test(before))
       report(m.index, `cites a numbered section (${m[0]}) of no document in the repository`);
   }
+  // A fenced code block in Markdown is an example (`"./src/index.ts"` of some package), not a
+  // citation; its paths are not looked up. Sections and forbidden documents still are.
+  const pathText =
+    style === 'all'
+      ? text.replace(/^```[^\n]*\n[\s\S]*?^```/gm, (block) => block.replace(/[^\n]/g, ' '))
+      : text;
   const pathPattern = new RegExp(
     `(?<![\\w@:/.~<>*{$-])((?:\\.{1,2}/)*(?:[\\w.-]+/)+[\\w.-]+\\.(?:${PATH_EXTENSIONS}))(?![\\w/<>*{$-])`,
     'g',
   );
-  for (const m of text.matchAll(pathPattern)) {
+  for (const m of pathText.matchAll(pathPattern)) {
     const cited = m[1];
     if (/^(node_modules|@|[\w-]+\.(com|org|io|dev|net)\/)/.test(cited)) continue;
     if (!exists(cited)) report(m.index, `cites ${cited}, which does not exist`);
