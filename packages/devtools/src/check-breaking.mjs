@@ -12,11 +12,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const buf = join(root, 'node_modules/.bin/buf');
+// Usage: node packages/devtools/src/check-breaking.mjs [repository]   (default: this one)
+const tools = fileURLToPath(new URL('../../..', import.meta.url));
+const root = resolve(process.argv[2] ?? tools);
+const buf = join(tools, 'node_modules/.bin/buf');
 
 /** Runs git in the repository; undefined when it fails (an unknown ref, no repository). */
 function git(...args) {
