@@ -16,10 +16,11 @@ import { type Stack, startStack } from '../support/stack.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What another repository installs; the first five come with the last two. */
+/** What another repository installs; the first six come with the last two. */
 const PACKED = [
   'clock',
   'errors',
+  'backoff',
   'contracts',
   'jwt-core',
   'revocation-set',
