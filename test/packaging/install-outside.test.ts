@@ -5,7 +5,15 @@
  * program against them with tsc, and run it against a live stack.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +139,10 @@ describe('the published packages, installed outside the repository', () => {
       const pkg = manifest(name);
       expect(pkg.private).toBeUndefined();
       expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');
+      const dir = join(scratch, 'node_modules/@tessera', name);
+      expect(existsSync(join(dir, 'dist/index.js')), name).toBe(true);
+      expect(existsSync(join(dir, 'dist/index.d.ts')), name).toBe(true);
+      expect(existsSync(join(dir, 'src')), name).toBe(false);
     }
     expect(manifest('contracts').peerDependencies).toMatchObject({
       '@grpc/grpc-js': expect.any(String),
