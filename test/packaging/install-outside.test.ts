@@ -135,9 +135,12 @@ describe('the published packages, installed outside the repository', () => {
       JSON.parse(
         readFileSync(join(scratch, 'node_modules/@tessera', name, 'package.json'), 'utf8'),
       );
+    const rootEngines = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines;
     for (const name of PACKED) {
       const pkg = manifest(name);
       expect(pkg.private).toBeUndefined();
+      // The Node versions a package supports are the repository's: one statement, kept in step.
+      expect(pkg.engines, name).toEqual(rootEngines);
       expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');
       const dir = join(scratch, 'node_modules/@tessera', name);
       expect(existsSync(join(dir, 'dist/index.js')), name).toBe(true);
