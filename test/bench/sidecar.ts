@@ -413,6 +413,7 @@ async function bundleMemoryProcess(root: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    conditions: ['tessera-source'],
     plugins: [
       {
         name: 'external-npm-packages',
