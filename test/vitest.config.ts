@@ -3,8 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// Workspace packages export their TypeScript sources under the `tessera-source` condition (see
+// packages/README.md), so tests run on sources and never need a build; the rest are Vite's
+// default server conditions, which setting the list replaces.
+const conditions = ['tessera-source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
   root,
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],

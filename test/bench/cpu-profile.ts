@@ -6,7 +6,7 @@
  * linked source map, so `packages/grpc-runtime/src/call-scope.ts:38` is named, not
  * `dist/main.js:5123`.
  *
- * As a command: `node --import tsx test/bench/cpu-profile.ts <file.cpuprofile> [calls
+ * As a command: `node --conditions=tessera-source --import tsx test/bench/cpu-profile.ts <file.cpuprofile> [calls
  * [fromUs toUs]]` prints the tables, per call when the number of calls is given, counting only
  * the samples between the two monotonic instants when they are given (profile.ts prints all
  * four for each profile it takes).
@@ -295,7 +295,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const [file, calls, fromUs, toUs] = process.argv.slice(2);
   if (file === undefined) {
     console.error(
-      'usage: node --import tsx test/bench/cpu-profile.ts <file.cpuprofile> [calls [fromUs toUs]]',
+      'usage: node --conditions=tessera-source --import tsx test/bench/cpu-profile.ts <file.cpuprofile> [calls [fromUs toUs]]',
     );
     process.exit(2);
   }

@@ -262,11 +262,15 @@ async function sumReports(processes: readonly SubscriberProcess[]): Promise<Coun
 }
 
 function startSubscribers(root: string, env: Readonly<Record<string, string>>): SubscriberProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/fan-out-subscribers.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=tessera-source', '--import', 'tsx', 'test/bench/fan-out-subscribers.ts'],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   // Lines are queued until asked for; each `next` takes the first queued line with its key.
   const queued: Record<string, unknown>[] = [];
   const waiting: { key: string; resolve: (line: Record<string, unknown>) => void }[] = [];

@@ -1,5 +1,5 @@
 /**
- * `BENCH_PROFILE=<mode> node --import tsx test/bench/run.ts`: where a server's CPU goes per
+ * `BENCH_PROFILE=<mode> node --conditions=tessera-source --import tsx test/bench/run.ts`: where a server's CPU goes per
  * call. The servers run under `node --cpu-prof`; the bench times each load with the monotonic
  * clock the profiles share, so each summary counts only the samples of its own load (no
  * start-up, no warm-up, no other load), divided by the calls made in it.
@@ -13,7 +13,7 @@
  *   figures (rest.ts): what the gateway spends beyond the echo is its own per-request cost.
  *
  * The profiles stay in a temporary folder, printed at the end, for Chrome DevTools or
- * `node --import tsx test/bench/cpu-profile.ts <file> [calls]`.
+ * `node --conditions=tessera-source --import tsx test/bench/cpu-profile.ts <file> [calls]`.
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,7 +129,7 @@ export async function runProfile(mode: ProfileMode, options: ProfileOptions): Pr
       );
       console.log(renderSummary(summary, { calls: measured.calls }));
       console.log(
-        `\nmore rows: node --import tsx test/bench/cpu-profile.ts ${file} ${measured.calls} ` +
+        `\nmore rows: node --conditions=tessera-source --import tsx test/bench/cpu-profile.ts ${file} ${measured.calls} ` +
           `${measured.window.fromUs} ${measured.window.toUs}\n`,
       );
     }

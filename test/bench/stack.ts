@@ -70,14 +70,26 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
 
     const echo = await startChildServer(
       'echo server',
-      [...(options.echoNodeArgs ?? []), '--import', 'tsx', 'test/bench/echo-server.ts'],
+      [
+        ...(options.echoNodeArgs ?? []),
+        '--conditions=tessera-source',
+        '--import',
+        'tsx',
+        'test/bench/echo-server.ts',
+      ],
       { cwd: root },
     );
     stops.push(() => echo.stop());
 
     const httpEcho = await startChildServer(
       'HTTP echo server',
-      [...(options.httpEchoNodeArgs ?? []), '--import', 'tsx', 'test/bench/http-echo-server.ts'],
+      [
+        ...(options.httpEchoNodeArgs ?? []),
+        '--conditions=tessera-source',
+        '--import',
+        'tsx',
+        'test/bench/http-echo-server.ts',
+      ],
       { cwd: root },
     );
     stops.push(() => httpEcho.stop());

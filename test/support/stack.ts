@@ -34,7 +34,7 @@ export interface Stack {
   readonly session: SessionApp;
   readonly issuerClient: issuerV1.IssuerServiceClient;
   readonly sessionClient: sessionV1.SessionServiceClient;
-  /** `127.0.0.1:<port>` of each service. */
+  /** `127.0.0.1:<port>` of each service, for clients other than the two above. */
   readonly issuerAddress: string;
   readonly sessionAddress: string;
   call<Req, Res>(client: AnyClient, method: string, request: Req, apiKey?: string): Promise<Res>;

@@ -6,6 +6,7 @@
  * `issuerV1.VendRequest`, `sessionV1.RefreshToken`, `commonV1.ValidationReason`. The `envoy*`
  * namespaces are Envoy's ext_authz API (a subset under `proto/envoy`, Envoy's field numbers).
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export * as envoyCoreV3 from './gen/envoy/config/core/v3/base.js';
@@ -21,12 +22,21 @@ export * as sessionV1 from './gen/tessera/session/v1/session.js';
 export * as transportV1 from './gen/tessera/transport/v1/transport.js';
 
 /**
- * Where the .proto sources live, for server reflection. Resolved from this file in the
- * source tree; bundled services pass their own copy's path instead (see `protoRoot` option
- * of the gRPC runtime).
+ * Where the .proto sources live, for server reflection and for tools that load the protos at
+ * run time. Two layouts hold them: this repository (`proto/` at the root, reached the same way
+ * from `src/index.ts` and from a service bundle in `services/<name>/dist/`), and the installed
+ * package (`proto/` beside `dist/`, copied in by `npm run build`).
  */
 export function defaultProtoRoot(): string {
-  return fileURLToPath(new URL('../../../proto', import.meta.url));
+  const candidates = [
+    new URL('../../../proto', import.meta.url),
+    new URL('../proto', import.meta.url),
+  ];
+  for (const candidate of candidates) {
+    const root = fileURLToPath(candidate);
+    if (existsSync(`${root}/${SERVICE_PROTO_FILES[0]}`)) return root;
+  }
+  return fileURLToPath(candidates[0] as URL);
 }
 
 /** The .proto files that define tessera's services, relative to the proto root. */

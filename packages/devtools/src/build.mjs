@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-import { cpSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Two outputs, one command (`npm run build`):
+// - each runnable entry point (services and the CLI) bundled with esbuild into its own dist/.
+//   Workspace packages (@tessera/*) are compiled in from their TypeScript sources (the
+//   `tessera-source` export condition); npm dependencies stay external and load from
+//   node_modules at run time;
+// - the packages published for other repositories (packages/tsconfig.build.json) compiled by
+//   `tsc -b` into JavaScript and declarations in their dist/, plus a copy of proto/ inside
+//   @tessera/contracts. Typechecking of everything else is a separate step (`npm run lint`).
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// Bundles each runnable entry point (services and the CLI) with esbuild into its own dist/.
-// Workspace packages (@tessera/*) are compiled in from their TypeScript sources; npm
-// dependencies stay external and load from node_modules at run time. Typechecking is a
-// separate step (`npm run lint` runs tsc).
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -30,12 +35,37 @@ const externalNpmPackages = {
 };
 
 /**
- * Files read at run time relative to the module (`new URL('./lua/x.lua', import.meta.url)`),
+ * Files read at run time relative to the module (`new URL('./lua/<script>.lua', import.meta.url)`),
  * copied to the same place relative to the bundle: [source folder, destination folder].
  */
 export const RUNTIME_ASSETS = [
   ['services/session/src/store/redis/lua', 'services/session/dist/lua'],
 ];
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir, base = dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path, base) : [relative(base, path)];
+  });
+}
+
+/**
+ * The published packages: `tsc -b` (incremental: it writes nothing when nothing changed),
+ * then the .proto sources into @tessera/contracts. The copy overwrites in place and then drops
+ * what proto/ no longer has, so a concurrent `npm pack` never sees the folder missing.
+ */
+function buildPackages() {
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const source = join(root, 'proto');
+  const copy = join(root, 'packages/contracts/proto');
+  cpSync(source, copy, { recursive: true, filter: (path) => !path.endsWith('.yaml') });
+  const kept = new Set(filesUnder(source).filter((file) => !file.endsWith('.yaml')));
+  for (const file of filesUnder(copy)) if (!kept.has(file)) rmSync(join(copy, file));
+}
 
 /** Builds every entry point and copies the runtime assets beside the bundles. */
 async function buildAll() {
@@ -52,15 +82,21 @@ async function buildAll() {
       target: 'node20',
       sourcemap: 'linked',
       logLevel: 'warning',
+      conditions: ['tessera-source'],
       plugins: [externalNpmPackages],
     });
   }
   for (const [from, to] of RUNTIME_ASSETS)
     cpSync(join(root, from), join(root, to), { recursive: true });
-  console.log(`built ${ENTRY_POINTS.length} entry points in ${Date.now() - started} ms`);
+  buildPackages();
+  console.log(
+    `built ${ENTRY_POINTS.length} entry points and the published packages in ${Date.now() - started} ms`,
+  );
 }
 
 // Run as a script it builds; imported (deploy/image-tree.mjs reads ENTRY_POINTS) it does not.
+// `--packages` builds only the published packages (the pack-and-install test uses it).
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildAll();
+  if (process.argv.includes('--packages')) buildPackages();
+  else await buildAll();
 }

@@ -69,13 +69,18 @@ export async function buildBundles(): Promise<Bundles> {
   };
 }
 
-/** Every `dist/` folder of the workspaces, relative to the repository root. */
+/**
+ * Every `dist/` folder of the workspaces that holds an esbuild bundle (a script with its linked
+ * source map), relative to the repository root. The published packages' `dist/` (tsc output,
+ * packages/README.md) holds no bundle and is not copied.
+ */
 function bundleDirs(): string[] {
   return WORKSPACE_DIRS.flatMap((workspaces) =>
     readdirSync(join(REPO_ROOT, workspaces), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => `${workspaces}/${entry.name}/dist`)
-      .filter((dir) => existsSync(join(REPO_ROOT, dir))),
+      .filter((dir) => existsSync(join(REPO_ROOT, dir)))
+      .filter((dir) => readdirSync(join(REPO_ROOT, dir)).some((name) => name.endsWith('.js.map'))),
   );
 }
 
