@@ -33,7 +33,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 600;
 const REFRESH_TOKEN_TTL_SECONDS = 86_400;
 
 /**
- * The in-memory store: oidc-provider's adapter contract (its `example/my_adapter.js`) over one
+ * The in-memory store: oidc-provider's adapter contract (as its example adapter documents it) over one
  * Map per model. Unlike the provider's development adapter (an LRU of 1,000 entries), it
  * keeps every token until it expires, so a pool of first-seen opaque tokens stays valid.
  */

@@ -2,7 +2,7 @@
  * The claim rules of a verification, for the node:crypto path (token-verifier.ts): the same
  * checks, in the same order and with the same outcome, as jose's `jwtVerify` applies with the
  * options the TokenVerifier gives it (`issuer`, `audience` when the profile has audiences,
- * `clockTolerance`, `currentDate`, `requiredClaims: ['exp']`; jose's `lib/jwt_claims_set.ts`).
+ * `clockTolerance`, `currentDate`, `requiredClaims: ['exp']`; jose's JWT claims-set validation).
  * test/parity.test.ts runs every case through both and requires the same answer.
  */
 import type { ValidationReasonCode } from './profile.js';
