@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
+import type { Tracing } from '@tessera/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { addHealth } from './health.js';
@@ -36,6 +37,8 @@ export interface GrpcServerOptions {
    * that has not loaded its first revocation snapshot must not be sent traffic).
    */
   readonly ready?: Promise<unknown>;
+  /** A server span around every call, continuing the caller's trace; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** Options of {@link GrpcServerRuntime.shutdown}. */
@@ -87,6 +90,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
 
   const names = new Set<string>();

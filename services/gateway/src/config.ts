@@ -1,4 +1,5 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { readTracingSettings, type TracingSettings } from '@tessera/tracing';
 import { z } from 'zod';
 import { isTrustedProxyEntry, splitTrustedProxies } from './http/trusted-proxies.js';
 
@@ -55,4 +56,14 @@ export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
 /** Parses the gateway's environment. */
 export function readGatewayEnv(env: Readonly<Record<string, string | undefined>>): GatewayEnv {
   return parseEnv(gatewayEnvSchema, env);
+}
+
+/**
+ * The gateway's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
+ * endpoint is named; README, Operating → Tracing).
+ */
+export function readGatewayTracing(
+  env: Readonly<Record<string, string | undefined>>,
+): TracingSettings {
+  return readTracingSettings(env, 'tessera-gateway');
 }

@@ -7,23 +7,30 @@ import {
   createChannelOptions,
   credentialsMetadata,
   onStopRequest,
+  withClientTracing,
 } from '@tessera/grpc-runtime';
 import { createLocalValidator } from '@tessera/local-validation';
 import { createLogger } from '@tessera/logger';
+import { createTracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { buildGateway } from './app.js';
 import { backendsServing } from './backend-health.js';
-import { readGatewayEnv } from './config.js';
+import { readGatewayEnv, readGatewayTracing } from './config.js';
 import { createGatewayContext } from './gateway-context.js';
 
 // Composition root of the gateway process: environment → backends → local validator → HTTP.
 const bootLogger = createLogger({ service: 'gateway' });
 try {
   const env = readGatewayEnv(process.env);
-  const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+  const tracing = await createTracing(readGatewayTracing(process.env), { log: bootLogger });
+  const logger = createLogger({
+    service: 'gateway',
+    level: env.LOG_LEVEL,
+    mixin: tracing.logMixin,
+  });
   const realm = new RealmSource(env.TESSERA_CONFIG, logger);
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
-  const channel = createChannelOptions();
+  const channel = withClientTracing(createChannelOptions(), tracing);
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),
@@ -61,6 +68,7 @@ try {
     registry,
     bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
+    tracing,
     ready: async () =>
       !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
@@ -86,6 +94,7 @@ try {
       validator.stop();
       issuer.close();
       session.close();
+      await tracing.shutdown();
     }
     process.exit(0);
   };

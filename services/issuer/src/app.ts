@@ -8,10 +8,12 @@ import {
   credentialsMetadata,
   type GrpcServerRuntime,
   registerService,
+  withClientTracing,
 } from '@tessera/grpc-runtime';
 import { TokenVerifier } from '@tessera/jwt-core';
 import type { Logger } from '@tessera/logger';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
+import type { Tracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
 import { revocationReadinessInterceptor } from './handlers/revocation-readiness.js';
@@ -40,6 +42,8 @@ export interface IssuerAppOptions {
   readonly watchIntervalMs?: number;
   /** Without it the session-backed RPCs answer UNIMPLEMENTED and nothing is revoked. */
   readonly session?: SessionConnection;
+  /** Server spans for every call, client spans for the session calls; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** A built issuer: its gRPC server, its state, and how to stop both. */
@@ -93,7 +97,9 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     const client = new sessionV1.SessionServiceClient(
       address,
       credentials.createInsecure(),
-      createChannelOptions(),
+      options.tracing
+        ? withClientTracing(createChannelOptions(), options.tracing)
+        : createChannelOptions(),
     );
     sessionGateway = new SessionGateway({
       client,
@@ -147,6 +153,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     ],
     ready: revocationsReady,
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   const stopWatching =
     options.watchIntervalMs === undefined

@@ -1,4 +1,5 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { readTracingSettings, type TracingSettings } from '@tessera/tracing';
 import { z } from 'zod';
 
 /**
@@ -37,4 +38,14 @@ export function readIssuerEnv(env: Readonly<Record<string, string | undefined>>)
     }),
     env,
   );
+}
+
+/**
+ * The issuer's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
+ * endpoint is named; README, Operating → Tracing).
+ */
+export function readIssuerTracing(
+  env: Readonly<Record<string, string | undefined>>,
+): TracingSettings {
+  return readTracingSettings(env, 'tessera-issuer');
 }

@@ -6,8 +6,9 @@ import {
   startMetricsServer,
 } from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
+import { createTracing } from '@tessera/tracing';
 import { createSessionApp } from './app.js';
-import { readSessionEnv } from './config.js';
+import { readSessionEnv, readSessionTracing } from './config.js';
 import { endedSessionRetentionMs } from './domain/revocation-of.js';
 import { createStores } from './stores.js';
 
@@ -15,12 +16,17 @@ import { createStores } from './stores.js';
 const bootLogger = createLogger({ service: 'session' });
 try {
   const env = readSessionEnv(process.env);
-  const logger = createLogger({ service: 'session', level: env.LOG_LEVEL });
+  const tracing = await createTracing(readSessionTracing(process.env), { log: bootLogger });
+  const logger = createLogger({
+    service: 'session',
+    level: env.LOG_LEVEL,
+    mixin: tracing.logMixin,
+  });
   // Expired families are kept as long as their last access tokens may live, so revoking one
   // still publishes; sized from the realm at start (a reload that lengthens lifetimes takes
   // effect for families created after the next restart).
   const retentionMs = endedSessionRetentionMs(loadRealmFile(env.TESSERA_CONFIG));
-  const stores = await createStores(env, systemClock, logger, retentionMs);
+  const stores = await createStores(env, systemClock, logger, retentionMs, tracing);
   const app = await createSessionApp({
     realmFile: env.TESSERA_CONFIG,
     logger,
@@ -28,6 +34,7 @@ try {
     stores,
     heartbeatMs: env.REVOCATION_HEARTBEAT_MS,
     watchIntervalMs: env.CONFIG_POLL_MS,
+    tracing,
   });
   collectProcessMetrics(app.registry);
   const port = await app.grpc.listen(env.SESSION_ADDRESS);
@@ -45,6 +52,7 @@ try {
     cleanup: async () => {
       await app.stop({ graceMs: 0 });
       await metrics?.close();
+      await tracing.shutdown();
     },
   });
 } catch (error) {

@@ -1,5 +1,6 @@
 import type { Clock } from '@tessera/clock';
 import type { Logger } from '@tessera/logger';
+import type { Tracing } from '@tessera/tracing';
 import type { SessionStores } from './app.js';
 import type { SessionEnv } from './config.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from './store/index.js';
 import { MemoryDirectory } from './store/memory/memory-directory.js';
 import { MemoryRevocationLog } from './store/memory/memory-revocation-log.js';
+import { traceRedisCommands } from './store/redis/redis-tracing.js';
 
 /** The three stores in process memory: development (and flow tests) only. */
 export function memorySessionStores(options: {
@@ -49,6 +51,8 @@ export interface RedisSessionStoresOptions {
   readonly onConnectionError?: (error: Error) => void;
   /** How long expired families are kept (see `endedSessionRetentionMs`). */
   readonly expiredRetentionMs?: number;
+  /** A span per Redis command sent inside a traced call; none when omitted or off. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -60,8 +64,9 @@ export async function redisSessionStores(
   options: RedisSessionStoresOptions,
 ): Promise<SessionStores> {
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const scripts = { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS };
   const client = createRedisClient(options.url, {
-    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
+    scripts,
     commandTimeoutMs,
     ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
   });
@@ -73,6 +78,7 @@ export async function redisSessionStores(
     throw error;
   }
   const { clock } = options;
+  const stopTracing = options.tracing ? traceRedisCommands(options.tracing, scripts) : () => {};
   const revocations = new RedisRevocationLog(client, {
     clock,
     commandTimeoutMs,
@@ -90,6 +96,7 @@ export async function redisSessionStores(
     revocations,
     directory: new RedisDirectory(client, { clock, commandTimeoutMs }),
     async close() {
+      stopTracing();
       await revocations.close();
       await closeRedisClient(client);
     },
@@ -105,6 +112,7 @@ export async function createStores(
   clock: Clock,
   logger: Logger,
   expiredRetentionMs?: number,
+  tracing?: Tracing,
 ): Promise<SessionStores> {
   if (env.SESSION_STORE === 'memory') {
     logger.warn(
@@ -123,6 +131,7 @@ export async function createStores(
     commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     ...(expiredRetentionMs === undefined ? {} : { expiredRetentionMs }),
     evictionCheck: { mode: env.REDIS_EVICTION_CHECK, log: logger },
+    ...(tracing ? { tracing } : {}),
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'redis connection error; reconnecting'),
   });
