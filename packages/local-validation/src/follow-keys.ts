@@ -1,11 +1,11 @@
 import { type Metadata, status } from '@grpc/grpc-js';
+import { ReconnectTimer } from '@tessera/backoff';
 import type { issuerV1 } from '@tessera/contracts';
 import {
   importPublicKeys,
   type VerificationKeySet,
   type VerificationProfile,
 } from '@tessera/jwt-core';
-import { jittered } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
 
 /** The keys and profiles of one WatchKeys message, ready to verify with. */
@@ -24,7 +24,8 @@ export interface KeyFollower {
 
 /**
  * Keeps the issuer's published keys and verification profiles current from its WatchKeys
- * stream, reconnecting with capped, jittered backoff. A key set that fails to import is logged and
+ * stream, reconnecting with the shared capped, jittered backoff
+ * (`@tessera/backoff`). A key set that fails to import is logged and
  * skipped; the previous one stays in force.
  */
 export function followKeys(options: {
@@ -38,8 +39,10 @@ export function followKeys(options: {
   const { client, logger } = options;
   let snapshot: KeySnapshot | undefined;
   let stopped = false;
-  let backoff = options.minBackoffMs ?? 200;
-  let timer: NodeJS.Timeout | undefined;
+  const reconnect = new ReconnectTimer({
+    ...(options.minBackoffMs === undefined ? {} : { initialMs: options.minBackoffMs }),
+    ...(options.maxBackoffMs === undefined ? {} : { maxMs: options.maxBackoffMs }),
+  });
   let call: ReturnType<issuerV1.IssuerServiceClient['watchKeys']> | undefined;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -64,7 +67,7 @@ export function followKeys(options: {
           audiences: [...profile.audiences],
         })),
       };
-      backoff = options.minBackoffMs ?? 200;
+      reconnect.succeeded();
       markReady();
       options.onApplied?.(message.revision);
     } catch (error) {
@@ -76,13 +79,7 @@ export function followKeys(options: {
   };
 
   const schedule = () => {
-    if (stopped || timer !== undefined) return;
-    const delay = jittered(backoff);
-    backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 5000);
-    timer = setTimeout(() => {
-      timer = undefined;
-      connect();
-    }, delay);
+    if (!stopped) reconnect.schedule(connect);
   };
 
   const connect = () => {
@@ -108,7 +105,7 @@ export function followKeys(options: {
     current: () => snapshot,
     stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      reconnect.stop();
       call?.cancel();
     },
   };

@@ -1,4 +1,5 @@
 import { type Metadata, status } from '@grpc/grpc-js';
+import { ReconnectTimer } from '@tessera/backoff';
 import type { Clock } from '@tessera/clock';
 import type { sessionV1 } from '@tessera/contracts';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ export interface FollowRevocationsOptions {
   readonly metadata: () => Metadata;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** Reconnect backoff bounds. */
+  /** Reconnect backoff bounds (`@tessera/backoff`; defaults 200 ms and 5000 ms). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Called after every applied snapshot or event (tests wait on it). */
@@ -28,14 +29,6 @@ export interface RevocationFollower {
    */
   currentAt(): number | undefined;
   stop(): void;
-}
-
-/**
- * A reconnect delay between half and all of `backoff`, so that a fleet of followers that lost
- * the same server does not come back in lockstep.
- */
-export function jittered(backoff: number): number {
-  return Math.round(backoff * (0.5 + Math.random() / 2));
 }
 
 function toLive(revocation: sessionV1.Revocation): LiveRevocation {
@@ -60,7 +53,11 @@ function toLive(revocation: sessionV1.Revocation): LiveRevocation {
 export function followRevocations(options: FollowRevocationsOptions): RevocationFollower {
   const { client, set, logger } = options;
   let stopped = false;
-  let backoff = options.minBackoffMs ?? 200;
+  // Jittered, so a fleet of followers that lost the same server does not return in lockstep.
+  const reconnect = new ReconnectTimer({
+    ...(options.minBackoffMs === undefined ? {} : { initialMs: options.minBackoffMs }),
+    ...(options.maxBackoffMs === undefined ? {} : { maxMs: options.maxBackoffMs }),
+  });
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
@@ -69,7 +66,6 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
   // After a gap nothing but a snapshot may be applied: events that were already in flight
   // would move the sequence past what was missed.
   let resyncing = false;
-  let timer: NodeJS.Timeout | undefined;
   let currentAt: number | undefined;
   // The epoch of the applied state ('' before the first snapshot).
   let epoch = '';
@@ -79,7 +75,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
     | undefined;
 
   const applied = (sequence: bigint) => {
-    backoff = options.minBackoffMs ?? 200;
+    reconnect.succeeded();
     currentAt = options.clock.now();
     options.onApplied?.(sequence);
   };
@@ -190,13 +186,9 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
   };
 
   const schedule = () => {
-    if (stopped || timer !== undefined) return;
-    const delay = resyncing ? 0 : jittered(backoff);
-    backoff = Math.min(backoff * 2, options.maxBackoffMs ?? 5000);
-    timer = setTimeout(() => {
-      timer = undefined;
-      connect(set.sequence);
-    }, delay);
+    // A resync is no failure of the server: resubscribe at once (still counted, so a server
+    // that keeps forcing resyncs is slowed down by the next real failure's backoff).
+    if (!stopped) reconnect.schedule(() => connect(set.sequence), { immediate: resyncing });
   };
 
   connect(0n);
@@ -205,7 +197,7 @@ export function followRevocations(options: FollowRevocationsOptions): Revocation
     currentAt: () => currentAt,
     stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      reconnect.stop();
       call?.cancel();
     },
   };

@@ -5,7 +5,6 @@
 export {
   type FollowRevocationsOptions,
   followRevocations,
-  jittered,
   type RevocationFollower,
 } from './follow-revocations.js';
 export { type LiveRevocation, RevocationSet } from './revocation-set.js';

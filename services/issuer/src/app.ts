@@ -17,7 +17,7 @@ import type { Tracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
 import { revocationReadinessInterceptor } from './handlers/revocation-readiness.js';
-import { createSessionFlows } from './handlers/session-flows.js';
+import { createSessionFlows } from './handlers/session-flows/index.js';
 import { createIssuerMetrics } from './issuer-metrics.js';
 import { type IssuerSnapshot, IssuerState } from './issuer-state.js';
 import { SessionGateway } from './session-client/session-gateway.js';

@@ -17,7 +17,7 @@ import { verificationProfileOf } from '../domain/verification-profile.js';
 import type { IssuerMetrics } from '../issuer-metrics.js';
 import type { IssuerSnapshot, IssuerState } from '../issuer-state.js';
 import { jwksOf, keySetEvents, publicKeysOf } from './key-publication.js';
-import type { SessionFlowHandlers } from './session-flows.js';
+import type { SessionFlowHandlers } from './session-flows/index.js';
 
 /** What the issuer's handlers are built from; all injected by main.ts. */
 export interface IssuerHandlerDeps {

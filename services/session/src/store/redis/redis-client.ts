@@ -1,3 +1,4 @@
+import { backoffDelay } from '@tessera/backoff';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { ScriptDefinition } from './lua-scripts.js';
@@ -10,8 +11,9 @@ import type { ScriptDefinition } from './lua-scripts.js';
  *   connection drops fails at once; the caller decides whether to retry (rotation is
  *   idempotent by request id, so a retry is always safe);
  * - `commandTimeout`: a command that gets no reply in time fails, whatever the socket does;
- * - a capped exponential `retryStrategy`: the client keeps reconnecting on its own, so the
- *   store recovers without being recreated once Redis is back;
+ * - a capped, jittered exponential `retryStrategy` (`@tessera/backoff`): the client keeps
+ *   reconnecting on its own, so the store recovers without being recreated once Redis is
+ *   back, and the replicas of the session service do not reconnect in lockstep;
  * - the ready check: no command is sent to a Redis still loading its dataset;
  * - RESP2: ioredis 5 speaks only RESP2 (it never sends HELLO), which every script reply
  *   here is written for.
@@ -130,9 +132,13 @@ export function parseRedisUrl(url: string): Exclude<RedisConnectionOptions, stri
   );
 }
 
-/** Capped exponential backoff: 50 ms, 100 ms, 200 ms … up to `max`. */
+/**
+ * ioredis' retry strategy: 50 ms, 100 ms, 200 ms … up to `max`, jittered. ioredis counts the
+ * attempts itself and starts again from one after a successful connection.
+ */
 function backoff(max: number): (attempt: number) => number {
-  return (attempt) => Math.min(50 * 2 ** Math.min(Math.max(attempt - 1, 0), 10), max);
+  const options = { initialMs: Math.min(50, max), maxMs: max };
+  return (attempt) => backoffDelay(attempt, options);
 }
 
 /**
