@@ -187,4 +187,29 @@ describe('tracing through the whole stack', () => {
       );
     }
   });
+
+  it('leaves health probes and metrics scrapes out of traces', async () => {
+    exporter.reset();
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const response = await fetch(`${stack.baseUrl}${path}`, {
+        headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` },
+      });
+      await response.arrayBuffer();
+    }
+    // A traced request after them (on the same keep-alive pool): once its span is in, the
+    // probes' would be too.
+    const traceId = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const refused = await fetch(`${stack.baseUrl}/api/jwt/refresh`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01`,
+      },
+      body: JSON.stringify({ refreshToken: 'not-a-token' }),
+    });
+    expect(refused.status).toBe(400);
+    await traceOf(traceId);
+    const names = exporter.getFinishedSpans().map((span) => span.name);
+    expect(names.filter((name) => name.startsWith('GET '))).toEqual([]);
+  });
 });

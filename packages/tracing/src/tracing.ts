@@ -71,10 +71,14 @@ export interface Tracing {
   startDependencySpan(name: string, attributes: Attributes): Span | undefined;
   /**
    * Wraps an HTTP request listener: each request gets a server span continuing the caller's
-   * `traceparent`, active for everything the listener does with the request. The listener
+   * `traceparent`, active for everything the listener does with the request. Requests for
+   * which `untraced` answers true (health probes, metrics scrapes) get none. The listener
    * itself when tracing is off.
    */
-  traceRequests(listener: RequestListener): RequestListener;
+  traceRequests(
+    listener: RequestListener,
+    untraced?: (request: IncomingMessage) => boolean,
+  ): RequestListener;
   /** Names the request's server span after the matched route (`POST /api/jwt/refresh`). */
   setHttpRoute(request: IncomingMessage, route: string): void;
   /** The header names trace context travels in (to copy them out of gRPC metadata). */
@@ -197,8 +201,12 @@ export function tracingFrom(parts: TracingParts): Tracing {
       if (!trace.getSpan(parent)?.isRecording()) return undefined;
       return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
     },
-    traceRequests(listener) {
+    traceRequests(listener, untraced) {
       return (request, response) => {
+        if (untraced?.(request)) {
+          listener(request, response);
+          return;
+        }
         const parent = extract(request.headers);
         const method = request.method ?? 'HTTP';
         const span = tracer.startSpan(
