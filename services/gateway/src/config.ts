@@ -60,7 +60,7 @@ export function readGatewayEnv(env: Readonly<Record<string, string | undefined>>
 
 /**
  * The gateway's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
- * endpoint is named; README, Operating → Tracing).
+ * endpoint is named; README, Operations → Tracing).
  */
 export function readGatewayTracing(
   env: Readonly<Record<string, string | undefined>>,

@@ -42,7 +42,7 @@ export function readIssuerEnv(env: Readonly<Record<string, string | undefined>>)
 
 /**
  * The issuer's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
- * endpoint is named; README, Operating → Tracing).
+ * endpoint is named; README, Operations → Tracing).
  */
 export function readIssuerTracing(
   env: Readonly<Record<string, string | undefined>>,

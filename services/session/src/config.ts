@@ -57,7 +57,7 @@ export function readSessionEnv(env: Readonly<Record<string, string | undefined>>
 
 /**
  * The session's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
- * endpoint is named; README, Operating → Tracing).
+ * endpoint is named; README, Operations → Tracing).
  */
 export function readSessionTracing(
   env: Readonly<Record<string, string | undefined>>,
