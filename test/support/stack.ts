@@ -8,8 +8,11 @@ import {
   type TransportKind,
   type UnaryMethod,
   unaryCall,
+  withClientTracing,
 } from '@tessera/grpc-runtime';
+import type { Logger } from '@tessera/logger';
 import { type StandardRealm, writeStandardRealm } from '@tessera/testing';
+import type { Tracing } from '@tessera/tracing';
 import pino from 'pino';
 import { createIssuerApp, type IssuerApp } from '../../services/issuer/src/app.js';
 import {
@@ -55,11 +58,30 @@ export interface StackOptions {
   readonly realm?: Parameters<typeof writeStandardRealm>[0];
   /** How the issuer (and the gateway, in a gateway stack) call their backends; `stream` by default. */
   readonly transport?: TransportKind;
+  /**
+   * Tracing per component; `gateway` also traces the stack's clients (the gateway calls the
+   * backends through them). Off when omitted.
+   */
+  readonly tracing?: StackTracing;
+  /** Each component's logger; silent when omitted. */
+  readonly logger?: (component: 'issuer' | 'session' | 'gateway') => Logger;
+}
+
+/** The tracing of each component of a stack. */
+export interface StackTracing {
+  readonly issuer?: Tracing;
+  readonly session?: Tracing;
+  readonly gateway?: Tracing;
 }
 
 /** Stores on a real Redis, built as the session service's composition root builds them. */
-export function redisStores(clock: ManualClock, url: string): Promise<SessionStores> {
+export function redisStores(
+  clock: ManualClock,
+  url: string,
+  tracing?: Tracing,
+): Promise<SessionStores> {
   return redisSessionStores({
+    ...(tracing ? { tracing } : {}),
     url,
     pepper: randomBytes(32),
     clock,
@@ -73,10 +95,13 @@ export function redisStores(clock: ManualClock, url: string): Promise<SessionSto
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const realm = await writeStandardRealm(options.realm);
   const clock = new ManualClock(Date.now());
-  const logger = pino({ level: 'silent' });
+  const silent = pino({ level: 'silent' });
+  const loggerOf = options.logger ?? (() => silent);
+  const tracing = options.tracing ?? {};
   const session = await createSessionApp({
     realmFile: realm.realmFile,
-    logger,
+    logger: loggerOf('session'),
+    ...(tracing.session ? { tracing: tracing.session } : {}),
     clock,
     stores: await (options.stores ?? memoryStores)(clock),
     heartbeatMs: 200,
@@ -84,7 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sessionPort = await session.grpc.listen('127.0.0.1:0');
   const issuer = await createIssuerApp({
     realmFile: realm.realmFile,
-    logger,
+    logger: loggerOf('issuer'),
+    ...(tracing.issuer ? { tracing: tracing.issuer } : {}),
     clock,
     session: {
       address: `127.0.0.1:${sessionPort}`,
@@ -95,13 +121,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const issuerPort = await issuer.grpc.listen('127.0.0.1:0');
   await issuer.revocationsReady;
+  const clientOptions = tracing.gateway ? withClientTracing({}, tracing.gateway) : {};
   const issuerClient = new issuerV1.IssuerServiceClient(
     `127.0.0.1:${issuerPort}`,
     credentials.createInsecure(),
+    clientOptions,
   );
   const sessionClient = new sessionV1.SessionServiceClient(
     `127.0.0.1:${sessionPort}`,
     credentials.createInsecure(),
+    clientOptions,
   );
 
   const call = <Req, Res>(

@@ -2,13 +2,14 @@
  * Everything a tessera gRPC service needs around its handlers, so that a service holds only
  * composition, handlers and domain code:
  * - async handlers typed from ts-proto definitions, adapted to grpc-js in one place;
- * - one interceptor chain per call (shutdown gate, deadline guard, logging, metrics, error
- *   mapping, then the service's own interceptors);
+ * - one interceptor chain per call (a server span when tracing is on, shutdown gate, deadline
+ *   guard, logging, metrics, error mapping, then the service's own interceptors);
  * - one mapping from TesseraError to gRPC status with the google.rpc rich error model;
  * - a server with health, reflection, graceful shutdown and a `/metrics` endpoint, with gRPC
  *   metrics named as go-grpc-prometheus names them (server side, and `clientCallMetrics` for
  *   the calls a process makes);
- * - client helpers: channel options, deadline-bound unary calls, credentials, error details;
+ * - client helpers: channel options, deadline-bound unary calls, credentials, error details,
+ *   and client spans with `traceparent` in the metadata when tracing is on;
  * - the multiplexed stream transport (server side with `multiplex`, client side
  *   `StreamTransport`) and a typed `Caller` over either transport.
  */
@@ -37,6 +38,7 @@ export {
   type UnaryMethod,
   unaryCall,
 } from './client.js';
+export { tracingClientInterceptor, withClientTracing } from './client-tracing.js';
 export { type PresentedCredentials, readCredentials } from './credentials.js';
 export { type RpcErrorDetails, readErrorDetails } from './error-details.js';
 export { INTERNAL_ERROR_MESSAGE, STATUS_BY_ERROR_CODE, toServiceError } from './error-mapping.js';

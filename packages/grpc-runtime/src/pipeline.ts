@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { type Clock, systemClock } from '@tessera/clock';
+import type { Tracing } from '@tessera/tracing';
 import type { Logger } from 'pino';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { Interceptor } from './interceptor.js';
 import { callLogging } from './interceptors/call-logging.js';
 import { callMetrics } from './interceptors/call-metrics.js';
+import { callTracing } from './interceptors/call-tracing.js';
 import { deadlineGuard } from './interceptors/deadline-guard.js';
 import { mapErrors } from './interceptors/map-errors.js';
 import { shutdownGate } from './interceptors/shutdown-gate.js';
@@ -31,10 +33,12 @@ export interface CallPipelineOptions {
   readonly interceptors?: readonly Interceptor[];
   /** Aborted by whoever owns the server when shutdown begins; never aborts when omitted. */
   readonly shutdownSignal?: AbortSignal;
+  /** A server span around every call when tracing is on; nothing is added when omitted or off. */
+  readonly tracing?: Tracing;
 }
 
 /**
- * Builds the call chain, from the outside in: shutdown gate, deadline guard, logging,
+ * Builds the call chain, from the outside in: tracing (when on), shutdown gate, deadline guard, logging,
  * metrics, error mapping, then the custom interceptors. The gate and the guard sit outside
  * logging so that refusing work costs next to nothing while a server drains or is overrun.
  */
@@ -48,6 +52,7 @@ export function createCallPipeline(options: CallPipelineOptions): CallPipeline {
     clock,
     shutdownSignal,
     interceptors: [
+      ...(options.tracing?.enabled ? [callTracing(options.tracing)] : []),
       shutdownGate(shutdownSignal),
       deadlineGuard(clock),
       callLogging(options.logger),

@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
 import { transportV1 } from '@tessera/contracts';
+import type { Tracing } from '@tessera/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { addHealth } from './health.js';
@@ -47,6 +48,8 @@ export interface GrpcServerOptions {
    * unary calls of every registered service through the same chain (README of this package).
    */
   readonly multiplex?: MultiplexServerOptions;
+  /** A server span around every call, continuing the caller's trace; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** Options of {@link GrpcServerRuntime.shutdown}. */
@@ -98,6 +101,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
     ...(options.registry ? { registry: options.registry } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
 
   const names = new Set<string>();

@@ -9,6 +9,11 @@ export interface LoggerOptions {
   readonly level?: string | undefined;
   /** Where lines go (stdout when absent); tests pass a capturing stream. */
   readonly destination?: DestinationStream | undefined;
+  /**
+   * Fields merged into every line at the moment it is written (tracing's `trace_id` and
+   * `span_id`); pino calls it for each line, so it is left out when there is nothing to add.
+   */
+  readonly mixin?: (() => object) | undefined;
 }
 
 /** The value written in place of a redacted secret. */
@@ -26,6 +31,7 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
+    ...(options.mixin ? { mixin: options.mixin } : {}),
   };
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }

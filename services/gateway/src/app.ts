@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { isTesseraError } from '@tessera/errors';
 import type { Logger } from '@tessera/logger';
+import type { Tracing } from '@tessera/tracing';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -16,6 +17,7 @@ import { ApiError, type ApiFlavor, sendProblem } from './http/api-errors.js';
 import { registerHttpMetrics } from './http/http-metrics.js';
 import { registerJsonParser } from './http/json-body.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
+import { nameSpansByRoute, tracedServerFactory } from './http/request-tracing.js';
 import { registerRoutes } from './routes/index.js';
 
 declare module 'fastify' {
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   readonly trustedProxies?: readonly string[];
   /** Whether the backends and the local validator are ready (for /readyz). */
   readonly ready: () => Promise<boolean>;
+  /** A server span per request, continuing the caller's `traceparent`; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -48,7 +52,9 @@ export interface GatewayOptions {
  * the caller, and nothing is a crash.
  */
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const tracing = options.tracing?.enabled ? options.tracing : undefined;
   const app = Fastify({
+    ...(tracing ? { serverFactory: tracedServerFactory(tracing) } : {}),
     // pino's own Logger is what fastify runs on; the two declarations differ only in generics.
     loggerInstance: options.logger as FastifyBaseLogger,
     // Request URLs carry tokens (`?token=`, `?refreshToken=`): the default request lines would
@@ -74,6 +80,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
+  if (tracing) nameSpansByRoute(app, tracing);
   registerJsonParser(app);
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: options.bodyLimitBytes });

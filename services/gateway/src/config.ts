@@ -1,5 +1,6 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
 import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
+import { readTracingSettings, type TracingSettings } from '@tessera/tracing';
 import { z } from 'zod';
 import { isTrustedProxyEntry, splitTrustedProxies } from './http/trusted-proxies.js';
 
@@ -66,4 +67,14 @@ export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
 /** Parses the gateway's environment. */
 export function readGatewayEnv(env: Readonly<Record<string, string | undefined>>): GatewayEnv {
   return parseEnv(gatewayEnvSchema, env);
+}
+
+/**
+ * The gateway's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
+ * endpoint is named; README, Operations → Tracing).
+ */
+export function readGatewayTracing(
+  env: Readonly<Record<string, string | undefined>>,
+): TracingSettings {
+  return readTracingSettings(env, 'tessera-gateway');
 }

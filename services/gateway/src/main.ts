@@ -11,25 +11,35 @@ import {
   credentialsMetadata,
   onStopRequest,
   startMetricsServer,
+  withClientTracing,
 } from '@tessera/grpc-runtime';
 import { createLocalValidator, registerLocalValidationMetrics } from '@tessera/local-validation';
 import { createLogger } from '@tessera/logger';
+import { createTracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { buildGateway } from './app.js';
 import { backendsServing } from './backend-health.js';
-import { readGatewayEnv } from './config.js';
+import { readGatewayEnv, readGatewayTracing } from './config.js';
 import { createGatewayContext } from './gateway-context.js';
 
 // Composition root of the gateway process: environment → backends → local validator → HTTP.
 const bootLogger = createLogger({ service: 'gateway' });
 try {
   const env = readGatewayEnv(process.env);
-  const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+  const tracing = await createTracing(readGatewayTracing(process.env), { log: bootLogger });
+  const logger = createLogger({
+    service: 'gateway',
+    level: env.LOG_LEVEL,
+    mixin: tracing.logMixin,
+  });
   const realm = new RealmSource(env.TESSERA_CONFIG, logger);
   const stopWatching = realm.watch({ intervalMs: env.CONFIG_POLL_MS });
   const registry = new Registry();
   collectProcessMetrics(registry);
-  const channel = { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] };
+  const channel = withClientTracing(
+    { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] },
+    tracing,
+  );
   const issuer = new issuerV1.IssuerServiceClient(
     env.ISSUER_ADDRESS,
     credentials.createInsecure(),
@@ -79,6 +89,7 @@ try {
     registry,
     bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
+    tracing,
     ready: async () =>
       !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
@@ -110,6 +121,7 @@ try {
       sessionTransport.close();
       issuer.close();
       session.close();
+      await tracing.shutdown();
     }
     process.exit(0);
   };

@@ -18,10 +18,12 @@ import {
   type GrpcServerRuntime,
   registerService,
   type TransportKind,
+  withClientTracing,
 } from '@tessera/grpc-runtime';
 import { TokenVerifier } from '@tessera/jwt-core';
 import type { Logger } from '@tessera/logger';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
+import type { Tracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { createIssuerHandlers } from './handlers/issuer-handlers.js';
 import { revocationReadinessInterceptor } from './handlers/revocation-readiness.js';
@@ -52,6 +54,8 @@ export interface IssuerAppOptions {
   readonly watchIntervalMs?: number;
   /** Without it the session-backed RPCs answer UNIMPLEMENTED and nothing is revoked. */
   readonly session?: SessionConnection;
+  /** Server spans for every call, client spans for the session calls; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** A built issuer: its gRPC server, its state, and how to stop both. */
@@ -104,16 +108,19 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
   let follower: RevocationFollower | undefined;
   if (options.session !== undefined) {
     const { address, apiKey, deadlineMs } = options.session;
-    const client = new sessionV1.SessionServiceClient(address, credentials.createInsecure(), {
-      ...createChannelOptions(),
-      interceptors: [clientCallMetrics(registry)],
-    });
+    const channel = { ...createChannelOptions(), interceptors: [clientCallMetrics(registry)] };
+    const client = new sessionV1.SessionServiceClient(
+      address,
+      credentials.createInsecure(),
+      options.tracing ? withClientTracing(channel, options.tracing) : channel,
+    );
     sessionTransport = createCallTransport({
       kind: options.session.transport ?? 'stream',
       target: address,
       metadata: { authorization: apiKey },
       logger,
       metrics: registry,
+      ...(options.tracing ? { tracing: options.tracing } : {}),
     });
     sessionClient = client;
     sessionGateway = new SessionGateway(
@@ -168,6 +175,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Issuer
     multiplex: { authenticate: streamAuthenticator(() => state.current.realm) },
     ready: revocationsReady,
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   const stopWatching =
     options.watchIntervalMs === undefined

@@ -1,5 +1,6 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
 import { TRANSPORT_KINDS } from '@tessera/grpc-runtime';
+import { readTracingSettings, type TracingSettings } from '@tessera/tracing';
 import { z } from 'zod';
 
 /**
@@ -43,4 +44,14 @@ export function readIssuerEnv(env: Readonly<Record<string, string | undefined>>)
     }),
     env,
   );
+}
+
+/**
+ * The issuer's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
+ * endpoint is named; README, Operations → Tracing).
+ */
+export function readIssuerTracing(
+  env: Readonly<Record<string, string | undefined>>,
+): TracingSettings {
+  return readTracingSettings(env, 'tessera-issuer');
 }

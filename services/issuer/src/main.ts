@@ -6,19 +6,22 @@ import {
   startMetricsServer,
 } from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
+import { createTracing } from '@tessera/tracing';
 import { createIssuerApp } from './app.js';
-import { readIssuerEnv } from './config.js';
+import { readIssuerEnv, readIssuerTracing } from './config.js';
 
 // Composition root of the issuer process: environment → realm → server → signals.
 const bootLogger = createLogger({ service: 'issuer' });
 try {
   const env = readIssuerEnv(process.env);
-  const logger = createLogger({ service: 'issuer', level: env.LOG_LEVEL });
+  const tracing = await createTracing(readIssuerTracing(process.env), { log: bootLogger });
+  const logger = createLogger({ service: 'issuer', level: env.LOG_LEVEL, mixin: tracing.logMixin });
   const app = await createIssuerApp({
     realmFile: env.TESSERA_CONFIG,
     logger,
     clock: systemClock,
     watchIntervalMs: env.CONFIG_POLL_MS,
+    tracing,
     ...(env.SESSION_ADDRESS
       ? {
           session: {
@@ -53,6 +56,7 @@ try {
     cleanup: async () => {
       await app.stop({ graceMs: 0 });
       await metrics?.close();
+      await tracing.shutdown();
     },
   });
 } catch (error) {

@@ -9,6 +9,7 @@ import { RealmSource } from '@tessera/config';
 import { defaultProtoRoot, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import { createGrpcServer, type GrpcServerRuntime, registerService } from '@tessera/grpc-runtime';
 import type { Logger } from '@tessera/logger';
+import type { Tracing } from '@tessera/tracing';
 import { Registry } from 'prom-client';
 import { RevocationFeed } from './domain/revocation-feed.js';
 import { createSessionHandlers } from './handlers/session-handlers.js';
@@ -37,6 +38,8 @@ export interface SessionAppOptions {
   readonly heartbeatMs?: number;
   /** Poll interval of the realm file; no watching when omitted. */
   readonly watchIntervalMs?: number;
+  /** Server spans for every call (the stores trace their own commands); off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** A built session service. */
@@ -77,6 +80,7 @@ export async function createSessionApp(options: SessionAppOptions): Promise<Sess
     // The issuer's and the gateway's hot calls arrive over long-lived streams.
     multiplex: { authenticate: streamAuthenticator(() => realm.current) },
     reflection: { protoRoot: defaultProtoRoot(), files: SERVICE_PROTO_FILES },
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   const stopWatching =
     options.watchIntervalMs === undefined

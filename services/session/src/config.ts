@@ -1,4 +1,5 @@
 import { listenAddress, logLevel, parseEnv } from '@tessera/config';
+import { readTracingSettings, type TracingSettings } from '@tessera/tracing';
 import { z } from 'zod';
 
 /** A secret of at least 32 bytes, given as base64url, base64 or hex. */
@@ -52,4 +53,14 @@ export type SessionEnv = z.output<typeof sessionEnvSchema>;
 /** Parses the session service's environment; a bad value fails start naming the variable. */
 export function readSessionEnv(env: Readonly<Record<string, string | undefined>>): SessionEnv {
   return parseEnv(sessionEnvSchema, env);
+}
+
+/**
+ * The session's tracing, from the standard `OTEL_*` variables (off unless an exporter or an OTLP
+ * endpoint is named; README, Operations → Tracing).
+ */
+export function readSessionTracing(
+  env: Readonly<Record<string, string | undefined>>,
+): TracingSettings {
+  return readTracingSettings(env, 'tessera-session');
 }

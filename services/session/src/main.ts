@@ -7,8 +7,9 @@ import {
 } from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
 import { Registry } from 'prom-client';
+import { createTracing } from '@tessera/tracing';
 import { createSessionApp } from './app.js';
-import { readSessionEnv } from './config.js';
+import { readSessionEnv, readSessionTracing } from './config.js';
 import { endedSessionRetentionMs } from './domain/revocation-of.js';
 import { createStores } from './stores.js';
 
@@ -16,13 +17,18 @@ import { createStores } from './stores.js';
 const bootLogger = createLogger({ service: 'session' });
 try {
   const env = readSessionEnv(process.env);
-  const logger = createLogger({ service: 'session', level: env.LOG_LEVEL });
+  const tracing = await createTracing(readSessionTracing(process.env), { log: bootLogger });
+  const logger = createLogger({
+    service: 'session',
+    level: env.LOG_LEVEL,
+    mixin: tracing.logMixin,
+  });
   // Expired families are kept as long as their last access tokens may live, so revoking one
   // still publishes; sized from the realm at start (a reload that lengthens lifetimes takes
   // effect for families created after the next restart).
   const retentionMs = endedSessionRetentionMs(loadRealmFile(env.TESSERA_CONFIG));
   const registry = new Registry();
-  const stores = await createStores(env, systemClock, logger, retentionMs, registry);
+  const stores = await createStores(env, systemClock, logger, retentionMs, registry, tracing);
   const app = await createSessionApp({
     registry,
     realmFile: env.TESSERA_CONFIG,
@@ -31,6 +37,7 @@ try {
     stores,
     heartbeatMs: env.REVOCATION_HEARTBEAT_MS,
     watchIntervalMs: env.CONFIG_POLL_MS,
+    tracing,
   });
   collectProcessMetrics(app.registry);
   const port = await app.grpc.listen(env.SESSION_ADDRESS);
@@ -48,6 +55,7 @@ try {
     cleanup: async () => {
       await app.stop({ graceMs: 0 });
       await metrics?.close();
+      await tracing.shutdown();
     },
   });
 } catch (error) {

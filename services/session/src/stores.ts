@@ -1,6 +1,7 @@
 import type { Clock } from '@tessera/clock';
 import type { Logger } from '@tessera/logger';
 import type { Registry } from 'prom-client';
+import type { Tracing } from '@tessera/tracing';
 import type { SessionStores } from './app.js';
 import type { SessionEnv } from './config.js';
 import {
@@ -20,6 +21,7 @@ import {
 } from './store/index.js';
 import { MemoryDirectory } from './store/memory/memory-directory.js';
 import { MemoryRevocationLog } from './store/memory/memory-revocation-log.js';
+import { traceRedisCommands } from './store/redis/redis-tracing.js';
 
 /** The three stores in process memory: development (and flow tests) only. */
 export function memorySessionStores(options: {
@@ -52,6 +54,8 @@ export interface RedisSessionStoresOptions {
   readonly expiredRetentionMs?: number;
   /** Where Redis command latencies go; not timed when omitted. */
   readonly registry?: Registry;
+  /** A span per Redis command sent inside a traced call; none when omitted or off. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -63,8 +67,9 @@ export async function redisSessionStores(
   options: RedisSessionStoresOptions,
 ): Promise<SessionStores> {
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const scripts = { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS };
   const client = createRedisClient(options.url, {
-    scripts: { ...REFRESH_TOKEN_SCRIPTS, ...REVOCATION_LOG_SCRIPTS, ...DIRECTORY_SCRIPTS },
+    scripts,
     commandTimeoutMs,
     ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
@@ -77,6 +82,7 @@ export async function redisSessionStores(
     throw error;
   }
   const { clock } = options;
+  const stopTracing = options.tracing ? traceRedisCommands(options.tracing, scripts) : () => {};
   const revocations = new RedisRevocationLog(client, {
     clock,
     commandTimeoutMs,
@@ -94,6 +100,7 @@ export async function redisSessionStores(
     revocations,
     directory: new RedisDirectory(client, { clock, commandTimeoutMs }),
     async close() {
+      stopTracing();
       await revocations.close();
       await closeRedisClient(client);
     },
@@ -110,6 +117,7 @@ export async function createStores(
   logger: Logger,
   expiredRetentionMs?: number,
   registry?: Registry,
+  tracing?: Tracing,
 ): Promise<SessionStores> {
   if (env.SESSION_STORE === 'memory') {
     logger.warn(
@@ -129,6 +137,7 @@ export async function createStores(
     ...(expiredRetentionMs === undefined ? {} : { expiredRetentionMs }),
     evictionCheck: { mode: env.REDIS_EVICTION_CHECK, log: logger },
     ...(registry ? { registry } : {}),
+    ...(tracing ? { tracing } : {}),
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'redis connection error; reconnecting'),
   });
