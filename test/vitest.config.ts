@@ -4,9 +4,10 @@ import { defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 // Workspace packages export their TypeScript sources under the `tessera-source` condition (see
-// packages/README.md), so tests run on sources and never need a build; the rest are Vite's
-// default server conditions, which setting the list replaces.
-const conditions = ['tessera-source', 'module', 'node', 'development|production'];
+// packages/README.md), so tests run on sources and never need a build; `node` and the mode follow,
+// as in Vite's default server conditions, but not `module`: that would pick bundler-only ESM
+// builds of some dependencies (@opentelemetry/api's uses extensionless imports Node refuses).
+const conditions = ['tessera-source', 'node', 'development|production'];
 
 export default defineConfig({
   root,

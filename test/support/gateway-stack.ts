@@ -40,6 +40,7 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
       kind: options.transport ?? 'stream',
       target: address,
       metadata: { authorization: serviceKey },
+      ...(options.tracing?.gateway ? { tracing: options.tracing.gateway } : {}),
     });
   const issuerTransport = backend(stack.issuerAddress);
   const sessionTransport = backend(stack.sessionAddress);

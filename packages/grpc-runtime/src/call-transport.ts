@@ -1,8 +1,10 @@
 import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
+import type { Tracing } from '@tessera/tracing';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type CallTransport, unaryTransport } from './caller.js';
 import { createChannelOptions } from './client.js';
+import { withTransportTracing } from './client-tracing.js';
 import { measuredTransport } from './metrics/client-call-metrics.js';
 import { StreamTransport } from './multiplex/stream-transport.js';
 
@@ -24,12 +26,15 @@ export interface CallTransportOptions {
   readonly logger?: Logger;
   /** Where each call is counted as `grpc_client_*` under its own method; none when omitted. */
   readonly metrics?: Registry;
+  /** A client span per call made inside a trace, `traceparent` in its metadata; off when omitted. */
+  readonly tracing?: Tracing;
 }
 
 /** The transport a service configured, with tessera's channel options either way. */
 export function createCallTransport(options: CallTransportOptions): CallTransport {
-  const transport = bareTransport(options);
-  return options.metrics === undefined ? transport : measuredTransport(transport, options.metrics);
+  const bare = bareTransport(options);
+  const measured = options.metrics === undefined ? bare : measuredTransport(bare, options.metrics);
+  return options.tracing === undefined ? measured : withTransportTracing(measured, options.tracing);
 }
 
 function bareTransport(options: CallTransportOptions): CallTransport {

@@ -59,6 +59,7 @@ try {
       metadata: { authorization: env.GATEWAY_API_KEY },
       logger,
       metrics: registry,
+      tracing,
     });
   const issuerTransport = backend(env.ISSUER_ADDRESS);
   const sessionTransport = backend(env.SESSION_ADDRESS);

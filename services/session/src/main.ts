@@ -6,8 +6,8 @@ import {
   startMetricsServer,
 } from '@tessera/grpc-runtime';
 import { createLogger } from '@tessera/logger';
-import { Registry } from 'prom-client';
 import { createTracing } from '@tessera/tracing';
+import { Registry } from 'prom-client';
 import { createSessionApp } from './app.js';
 import { readSessionEnv, readSessionTracing } from './config.js';
 import { endedSessionRetentionMs } from './domain/revocation-of.js';

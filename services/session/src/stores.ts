@@ -1,7 +1,7 @@
 import type { Clock } from '@tessera/clock';
 import type { Logger } from '@tessera/logger';
-import type { Registry } from 'prom-client';
 import type { Tracing } from '@tessera/tracing';
+import type { Registry } from 'prom-client';
 import type { SessionStores } from './app.js';
 import type { SessionEnv } from './config.js';
 import {
