@@ -154,7 +154,11 @@ describe('the published packages, installed outside the repository', () => {
   });
 
   it('type-check a program with tsc (strict, declarations checked) and run it against a live stack', async () => {
-    await run(join(scratch, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: scratch });
+    await run(join(scratch, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
+      cwd: scratch,
+    }).catch((error: { stdout?: string }) => {
+      throw new Error(`tsc refused the program:\n${error.stdout ?? ''}`);
+    });
     const { stdout } = await run(process.execPath, [join(scratch, 'out/main.js')], {
       cwd: scratch,
       env: {
