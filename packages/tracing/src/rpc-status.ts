@@ -1,4 +1,4 @@
-// gRPC status codes (grpc/grpc doc/statuscodes.md), spelled out so this package needs no
+// gRPC status codes (as the gRPC specification numbers them), spelled out so this package needs no
 // gRPC library: the RPC spans are also used by transports other than grpc-js.
 const OK = 0;
 const UNKNOWN = 2;
