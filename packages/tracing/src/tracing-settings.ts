@@ -228,6 +228,13 @@ export function readTracingSettings(
  * The signal-specific endpoint is used as given; the base endpoint gets `/v1/traces` appended
  * for the HTTP protocols (gRPC names no path), as the specification prescribes.
  */
+/** `base` without the slashes it ends with (a loop: no pattern to backtrack over env input). */
+function withoutTrailingSlashes(base: string): string {
+  let end = base.length;
+  while (end > 0 && base[end - 1] === '/') end -= 1;
+  return base.slice(0, end);
+}
+
 function otlpUrl(
   protocol: OtlpProtocol,
   tracesEndpoint: string | undefined,
@@ -235,5 +242,5 @@ function otlpUrl(
 ): string {
   if (tracesEndpoint !== undefined) return tracesEndpoint;
   const base = baseEndpoint ?? DEFAULT_OTLP_BASE[protocol];
-  return protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/traces`;
+  return protocol === 'grpc' ? base : `${withoutTrailingSlashes(base)}/v1/traces`;
 }
