@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { issuerV1 } from '@tessera/contracts';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +26,14 @@ describe('measuredTransport', () => {
     const ok = measuredTransport(scripted('ok'), registry);
     await ok.call(vend, {} as never, { deadline: Date.now() + 1000 });
     const failing = measuredTransport(
-      scripted([Object.assign(new Error('gone'), { code: status.UNAVAILABLE }), new Error('odd')]),
+      scripted([
+        Object.assign(new Error('gone'), {
+          code: status.UNAVAILABLE,
+          details: 'gone',
+          metadata: new Metadata(),
+        }),
+        new Error('odd'),
+      ]),
       registry,
     );
     await expect(failing.call(vend, {} as never, { deadline: Date.now() + 1000 })).rejects.toThrow(

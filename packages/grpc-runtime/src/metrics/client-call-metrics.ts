@@ -4,10 +4,12 @@ import {
   InterceptingCall,
   type InterceptorOptions,
   type NextCall,
+  status as Status,
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallTransport } from '../caller.js';
+import { isGrpcStatusLike } from '../grpc-status-like.js';
 import {
   GRPC_CODE_NAMES,
   type GrpcType,
@@ -99,14 +101,6 @@ function recorderFor(registry: Registry): ClientCallRecorder {
   return recorder;
 }
 
-/** gRPC's UNKNOWN: what a rejection that carries no numeric status code counts as. */
-const UNKNOWN_CODE = 2;
-
-function statusCodeOf(error: unknown): number {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : UNKNOWN_CODE;
-}
-
 /**
  * A grpc-js client interceptor that records the calls this process makes, with the same
  * conventions as the server side: `grpc_client_started_total`, `grpc_client_handled_total`
@@ -149,7 +143,7 @@ export function measuredTransport(transport: CallTransport, registry: Registry):
           return response;
         },
         (error: unknown) => {
-          finish(statusCodeOf(error));
+          finish(isGrpcStatusLike(error) ? error.code : Status.UNKNOWN);
           throw error;
         },
       );

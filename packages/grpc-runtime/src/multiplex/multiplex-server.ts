@@ -7,7 +7,7 @@ import {
 import type { transportV1 } from '@tessera/contracts';
 import { TesseraError } from '@tessera/errors';
 import { runtimeStatusError, toRpcStatusError } from '../error-mapping.js';
-import { type Next, runInterceptors } from '../interceptor.js';
+import { type Chain, composeInterceptors } from '../interceptor.js';
 import type { CallPipeline } from '../pipeline.js';
 import type { RpcStatusError } from '../rpc-status-error.js';
 import type { UnaryMethodEntry } from '../service-registration.js';
@@ -34,6 +34,12 @@ const MAX_CALL_METADATA_ENTRIES = 32;
 
 type Exchange = ServerDuplexStream<transportV1.ExchangeRequest, transportV1.ExchangeResponse>;
 
+/** A method a stream may carry, with its interceptor chain composed once for every stream. */
+interface CarriedMethod {
+  readonly definition: UnaryMethodEntry['definition'];
+  readonly chain: Chain;
+}
+
 /**
  * The Exchange handler: authenticates the stream once, then runs each carried call through
  * the server's full interceptor chain and the method's own handler, exactly as the unary
@@ -46,6 +52,15 @@ export function multiplexHandler(
   options: MultiplexServerOptions,
 ): handleBidiStreamingCall<transportV1.ExchangeRequest, transportV1.ExchangeResponse> {
   const maxInFlight = options.maxInFlightPerStream ?? DEFAULT_MAX_IN_FLIGHT_PER_STREAM;
+  const carried = new Map<string, CarriedMethod>();
+  for (const [path, entry] of methods) {
+    carried.set(path, {
+      definition: entry.definition,
+      chain: composeInterceptors(pipeline.interceptors, (request, ctx) =>
+        entry.handler(request, ctx),
+      ),
+    });
+  }
   return (stream) => {
     try {
       if (pipeline.shutdownSignal.aborted) {
@@ -58,13 +73,13 @@ export function multiplexHandler(
       stream.emit('error', status);
       return;
     }
-    serveStream(stream, methods, pipeline, maxInFlight);
+    serveStream(stream, carried, pipeline, maxInFlight);
   };
 }
 
 function serveStream(
   stream: Exchange,
-  methods: ReadonlyMap<string, UnaryMethodEntry>,
+  methods: ReadonlyMap<string, CarriedMethod>,
   pipeline: CallPipeline,
   maxInFlight: number,
 ): void {
@@ -134,8 +149,8 @@ function serveStream(
     }
     const scope = openCarriedCall(pipeline, call.method, metadata, peer, call.timeoutMs);
     inFlight.set(requestId, scope);
-    const terminal: Next = (req, ctx) => entry.handler(req, ctx);
-    runInterceptors(pipeline.interceptors, request, scope.ctx, terminal)
+    entry
+      .chain(request, scope.ctx)
       .then(
         (response) => {
           answer(requestId, {
