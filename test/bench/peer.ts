@@ -119,11 +119,10 @@ export interface Comparison {
  * EXTENSION POINT — "gRPC callers: Vend and Rotate through the stream transport ≥ 70% of
  * 1 / (stream echo cost + signing or Lua cost), measured in the same run".
  *
- * The stream transport (many calls multiplexed over one long-lived bidirectional gRPC stream)
- * is not part of this build, so nothing measures these figures yet, and the chart shows them
- * as "not measured in this build". The change that adds the transport implements this
- * interface (a stream echo, then Vend and Rotate over the stream, each at {@link CONNECTIONS}
- * in flight, limits from the same run) and passes it to {@link runPeer} as
+ * Nothing implements this yet, so the chart shows these figures as "not measured in this
+ * build". An implementation over `StreamTransport` (packages/grpc-runtime) runs a stream echo,
+ * then Vend and Rotate over the stream, each at {@link CONNECTIONS} in flight, limits from the
+ * same run, and is passed to {@link runPeer} as
  * `streamTransport` in run.ts; the JSON, the table and the chart then carry its figures with
  * no other change.
  */
