@@ -8,7 +8,7 @@
 //   `tsc -b` into JavaScript and declarations in their dist/, plus a copy of proto/ inside
 //   @tessera/contracts. Typechecking of everything else is a separate step (`npm run lint`).
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -67,15 +67,20 @@ function buildPackages() {
   for (const file of filesUnder(copy)) if (!kept.has(file)) rmSync(join(copy, file));
 }
 
-/** Builds every entry point and copies the runtime assets beside the bundles. */
+/**
+ * Builds every entry point, with its runtime assets beside the bundle, in a staging folder that
+ * then replaces its dist/ by rename: a reader (a test copying the bundles, a stack starting)
+ * sees the old dist/, the new one whole, or none, never a bundle without its Lua scripts.
+ */
 async function buildAll() {
   const started = Date.now();
   for (const [entry, outDir, outFile] of ENTRY_POINTS) {
-    rmSync(join(root, outDir), { recursive: true, force: true });
+    const staging = `${outDir}.building-${process.pid}`;
+    rmSync(join(root, staging), { recursive: true, force: true });
     await build({
       absWorkingDir: root,
       entryPoints: [entry],
-      outfile: join(outDir, outFile),
+      outfile: join(staging, outFile),
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -85,9 +90,14 @@ async function buildAll() {
       conditions: ['tessera-source'],
       plugins: [externalNpmPackages],
     });
+    for (const [from, to] of RUNTIME_ASSETS) {
+      if (to.startsWith(`${outDir}/`)) {
+        cpSync(join(root, from), join(root, staging, relative(outDir, to)), { recursive: true });
+      }
+    }
+    rmSync(join(root, outDir), { recursive: true, force: true });
+    renameSync(join(root, staging), join(root, outDir));
   }
-  for (const [from, to] of RUNTIME_ASSETS)
-    cpSync(join(root, from), join(root, to), { recursive: true });
   buildPackages();
   console.log(
     `built ${ENTRY_POINTS.length} entry points and the published packages in ${Date.now() - started} ms`,
