@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRealm } from '@tessera/config';
+import { readTracingSettings } from '@tessera/tracing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deployedSidecarRuntime, RUNTIME_ENV, sidecarRuntimeOf } from '../bench/sidecar-runtime.js';
 import { REPO_ROOT } from './image-tree.js';
@@ -11,7 +12,7 @@ import { ALSO_REQUIRED, envSchemaOf, type K8sObject, kustomize } from './manifes
 // workload: probes, resources, a locked-down securityContext, a PodDisruptionBudget, a
 // default-deny NetworkPolicy, and environment variables the code actually reads.
 
-const OVERLAYS = ['overlays/dev', 'overlays/production'] as const;
+const OVERLAYS = ['overlays/dev', 'overlays/production', 'overlays/production-tracing'] as const;
 const rendered = new Map<string, K8sObject[]>();
 
 beforeAll(async () => {
@@ -321,7 +322,10 @@ describe.each(OVERLAYS)('kubernetes %s', (overlay) => {
           expect(set, `${where} must set ${name}`).toContain(name);
         // Secrets come from Secrets.
         for (const variable of container.env ?? []) {
-          if (/KEY|PEPPER|REDIS_URL/.test(variable.name) && overlay === 'overlays/production')
+          if (
+            /KEY|PEPPER|REDIS_URL/.test(variable.name) &&
+            overlay.startsWith('overlays/production')
+          )
             expect(variable.valueFrom, `${where} ${variable.name} from a Secret`).toBeDefined();
           if (/KEY|PEPPER/.test(variable.name))
             expect(variable.valueFrom, `${where} ${variable.name} from a Secret`).toBeDefined();
@@ -369,6 +373,39 @@ describe('kubernetes overlays', () => {
     const session = workloads(objects).find((w) => w.object.metadata.name === 'tessera-session');
     const redisUrl = session?.pod.containers[0]?.env?.find((v) => v.name === 'REDIS_URL');
     expect(redisUrl?.valueFrom).toEqual({ secretKeyRef: { name: 'tessera-redis', key: 'url' } });
+  });
+
+  it('the tracing component exports the spans of every service to the collector it may reach', () => {
+    const objects = rendered.get('overlays/production-tracing') ?? [];
+    const services = ['tessera-issuer', 'tessera-session', 'tessera-gateway'];
+    for (const name of services) {
+      const workload = workloads(objects).find((w) => w.object.metadata.name === name);
+      const env = Object.fromEntries(
+        (workload?.pod.containers[0]?.env ?? []).map((v) => [v.name, v.value]),
+      );
+      // Parsed as the service parses it: a typo in the component fails here, not at start.
+      const settings = readTracingSettings(env, name);
+      expect(settings.enabled, name).toBe(true);
+      expect(settings.exporters, name).toEqual(['otlp']);
+      expect(settings.serviceName, name).toBe(name);
+      expect(settings.otlp.url, name).toBe(
+        'http://otel-collector.observability.svc:4318/v1/traces',
+      );
+    }
+    // Under the default deny, only the collector's OTLP ports are opened, and only for them.
+    const egress = objects.find((o) => o.metadata.name === 'tessera-otel-collector-egress');
+    const spec = egress?.spec as
+      | {
+          podSelector: { matchExpressions: { values: string[] }[] };
+          egress: { ports: { port: number }[] }[];
+        }
+      | undefined;
+    expect(spec?.podSelector.matchExpressions[0]?.values.sort()).toEqual([...services].sort());
+    expect(spec?.egress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([4317, 4318]);
+    // Without the component, nothing is traced.
+    for (const w of workloads(rendered.get('overlays/production') ?? []))
+      for (const c of w.pod.containers)
+        expect((c.env ?? []).filter((v) => v.name.startsWith('OTEL_'))).toEqual([]);
   });
 
   it('every example runs the sidecar with the node flags and runtime the bench measures', () => {

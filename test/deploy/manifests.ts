@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TRACING_ENV_NAMES } from '@tessera/tracing';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './image-tree.js';
 
@@ -61,6 +62,8 @@ export function envSchemaOf(service: string): EnvSchema | undefined {
     names.add(name);
     if (!definition.includes('.default(')) required.add(name);
   });
+  // A service that reads its tracing settings reads every standard OTEL_* variable (all optional).
+  if (text.includes('readTracingSettings(')) for (const name of TRACING_ENV_NAMES) names.add(name);
   return { names, required };
 }
 

@@ -25,5 +25,6 @@ export {
   type PropagatorName,
   readTracingSettings,
   type SamplerName,
+  TRACING_ENV_NAMES,
   type TracingSettings,
 } from './tracing-settings.js';

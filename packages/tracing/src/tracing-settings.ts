@@ -151,6 +151,11 @@ const tracingEnvSchema = z.object({
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: count(512),
 });
 
+/** Every variable {@link readTracingSettings} reads: what a deployment may set for tracing. */
+export const TRACING_ENV_NAMES: readonly string[] = Object.freeze(
+  Object.keys(tracingEnvSchema.shape),
+);
+
 /** The OpenTelemetry default collector addresses, per protocol. */
 const DEFAULT_OTLP_BASE: Readonly<Record<OtlpProtocol, string>> = {
   grpc: 'http://localhost:4317',
