@@ -299,7 +299,11 @@ async function startSidecar(
   issuerAddress: string,
 ): Promise<SidecarProcess> {
   let httpPort: number | undefined;
-  const args = [...runtime.nodeFlags, 'services/sidecar/dist/main.js'];
+  // BENCH_SIDECAR_CPU_PROF=<dir>: the sidecars also write a CPU profile there when they stop
+  // (summarise one with test/bench/cpu-profile.ts), to see where a Check's CPU goes.
+  const profileDir = process.env.BENCH_SIDECAR_CPU_PROF;
+  const profileFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const args = [...runtime.nodeFlags, ...profileFlags, 'services/sidecar/dist/main.js'];
   const server = await startChildServer('sidecar', args, {
     cwd: root,
     env: {
