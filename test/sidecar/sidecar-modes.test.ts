@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { issuerV1, sessionV1 } from '@tessera/contracts';
-import { commonV1, envoyTypeV3 } from '@tessera/contracts';
+import { commonV1, envoyAuthV3, envoyTypeV3 } from '@tessera/contracts';
 import { readErrorDetails, type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../services/sidecar/src/decision/policy.js';
@@ -106,6 +106,29 @@ describe('sidecar: Envoy ext_authz Check', () => {
     expect(response.httpResponse.value.headersToRemove).toEqual(
       expect.arrayContaining(['x-tessera-roles', 'x-user-email', 'authorization']),
     );
+  });
+
+  it('reads the token from header_map (raw_value too) when Envoy encodes raw headers', async () => {
+    const { token } = await startSession('envoy-raw');
+    const request = envoyAuthV3.CheckRequest.fromPartial({
+      attributes: {
+        request: {
+          http: {
+            method: 'GET',
+            path: '/apps/x',
+            headerMap: {
+              headers: [
+                { key: ':path', value: '/apps/x' },
+                { key: 'Authorization', rawValue: Buffer.from(`Bearer ${token}`, 'latin1') },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const response = await sidecar.check(request);
+    expect(response.status?.code).toBe(0);
+    expect(headersOf(response)['x-tessera-subject']).toBe('envoy-raw');
   });
 
   it('denies a missing, malformed, expired or revoked token with 401 and an RFC 6750 challenge', async () => {
