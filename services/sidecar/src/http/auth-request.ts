@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider } from '../decision/decide.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
-import { sendEmpty } from './reply.js';
 
 /** The prefix of the auth-request endpoint (also where Envoy's `http_service` path_prefix points). */
 export const AUTH_PATH = '/auth';
@@ -52,17 +51,27 @@ export async function answerAuthRequest(
     token: presentedToken((name) => single(request.headers[name])),
   });
   deps.metrics.decided('auth-request', decision.reason);
+  // One headers object per answer, written as is (no copy by sendEmpty): this is the hot path
+  // of nginx's auth_request, where every allocation is paid in collections.
   if (decision.allowed) {
-    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    const headers: Record<string, string | number> = {
+      'cache-control': 'no-store',
+      'content-length': 0,
+    };
     for (const [name, value] of decision.headers.set) headers[name] = value;
-    sendEmpty(response, 200, headers);
+    response.writeHead(200, headers);
+    response.end();
     return;
   }
-  sendEmpty(
-    response,
+  response.writeHead(
     decision.status,
     decision.challenge === undefined
-      ? { 'cache-control': 'no-store' }
-      : { 'cache-control': 'no-store', 'www-authenticate': decision.challenge },
+      ? { 'cache-control': 'no-store', 'content-length': 0 }
+      : {
+          'cache-control': 'no-store',
+          'www-authenticate': decision.challenge,
+          'content-length': 0,
+        },
   );
+  response.end();
 }
