@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+
+// @grpc/reflection and @grpc/proto-loader are loaded only by a server that serves reflection:
+// imported statically they were loaded (code, and heap for their modules) by every process
+// bundling this runtime, the sidecar included, which serves none (services/sidecar/src/app.ts).
+const load = createRequire(import.meta.url);
 
 /** Which .proto files describe the services, for server reflection. */
 export interface ReflectionOptions {
@@ -24,6 +28,8 @@ export function addReflection(
   server: Pick<Server, 'addService'>,
   options: ReflectionOptions,
 ): void {
+  const { loadSync } = load('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
+  const { ReflectionService } = load('@grpc/reflection') as typeof import('@grpc/reflection');
   const definition = loadSync([...options.files, HEALTH_PROTO_FILE], {
     includeDirs: [options.protoRoot, HEALTH_PROTO_ROOT],
     longs: String,
