@@ -19,6 +19,9 @@ import { instrumentRedisCommands } from './redis-command-metrics.js';
  * - the ready check: no command is sent to a Redis still loading its dataset;
  * - RESP2: ioredis 5 speaks only RESP2 (it never sends HELLO), which every script reply
  *   here is written for.
+ * - auto-pipelining: the commands issued in one turn of the event loop (the calls a stream
+ *   envelope batch carried) go out in one write and come back in one read, so neither this
+ *   process nor Redis pays a system call per command; each command still settles on its own.
  * Lua scripts are registered once through the `scripts` option; ioredis sends EVALSHA and
  * falls back to EVAL when the server answers NOSCRIPT (after a restart or SCRIPT FLUSH).
  */
@@ -171,6 +174,7 @@ export function createRedisClient(
     const clusterOptions: ClusterOptions = {
       scripts,
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       enableReadyCheck: true,
       clusterRetryStrategy: retry,
       // Redirections and failover waits are bounded; the store's own deadline caps the rest.
@@ -195,6 +199,7 @@ export function createRedisClient(
       ...perConnection,
       scripts,
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       retryStrategy: retry,
     };
     client =
