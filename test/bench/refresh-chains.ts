@@ -131,6 +131,7 @@ export async function startSessionChains(
         presenter: PRESENTER,
         requestId: `session-${sent++}`,
         tenantId: realm.tenantA,
+        includeUser: false,
       };
       // A fresh Metadata per call, as every tessera client sends one.
       const response = await unaryCall(client.rotate.bind(client), request, {
