@@ -194,44 +194,48 @@ type Exchange = ServerDuplexStream<transportV1.ExchangeRequest, transportV1.Exch
  * A real server of MultiplexService whose answers a test scripts: per method, UNAVAILABLE,
  * UNIMPLEMENTED, or no answer at all; it also serves the unary Validate (the fallback's).
  */
-async function scriptedIssuer(answer: Record<string, 'unavailable' | 'unimplemented' | 'never'>) {
+async function scriptedIssuer(
+  answer: Record<string, 'unavailable' | 'unimplemented' | 'never'>,
+  multiplex = true,
+) {
   const carried: string[] = [];
   const cancelled: number[] = [];
   const unaryValidate = { calls: 0 };
   let onCancel: () => void = () => {};
   let onCall: () => void = () => {};
   const server = new Server();
-  server.addService(transportV1.MultiplexServiceService, {
-    exchange: (stream: Exchange) => {
-      stream.on('data', (message: transportV1.ExchangeRequest) => {
-        const kind = message.kind;
-        if (kind?.$case === 'cancel') {
-          cancelled.push(kind.value.requestId);
-          onCancel();
-          return;
-        }
-        if (kind?.$case !== 'call') return;
-        const { requestId, method } = kind.value;
-        carried.push(method);
-        onCall();
-        const script = answer[method.slice(method.lastIndexOf('/') + 1)] ?? 'never';
-        if (script === 'never') return;
-        const code = script === 'unavailable' ? status.UNAVAILABLE : status.UNIMPLEMENTED;
-        stream.write({
-          kind: {
-            $case: 'result',
-            value: {
-              requestId,
-              outcome: { $case: 'error', value: { code, message: script, details: [] } },
+  if (multiplex)
+    server.addService(transportV1.MultiplexServiceService, {
+      exchange: (stream: Exchange) => {
+        stream.on('data', (message: transportV1.ExchangeRequest) => {
+          const kind = message.kind;
+          if (kind?.$case === 'cancel') {
+            cancelled.push(kind.value.requestId);
+            onCancel();
+            return;
+          }
+          if (kind?.$case !== 'call') return;
+          const { requestId, method } = kind.value;
+          carried.push(method);
+          onCall();
+          const script = answer[method.slice(method.lastIndexOf('/') + 1)] ?? 'never';
+          if (script === 'never') return;
+          const code = script === 'unavailable' ? status.UNAVAILABLE : status.UNIMPLEMENTED;
+          stream.write({
+            kind: {
+              $case: 'result',
+              value: {
+                requestId,
+                outcome: { $case: 'error', value: { code, message: script, details: [] } },
+              },
             },
-          },
+          });
         });
-      });
-      stream.on('end', () => stream.end());
-      stream.on('error', () => {});
-      stream.sendMetadata(new Metadata());
-    },
-  } as never);
+        stream.on('end', () => stream.end());
+        stream.on('error', () => {});
+        stream.sendMetadata(new Metadata());
+      },
+    } as never);
   server.addService(issuerV1.IssuerServiceService, {
     validate: (
       _call: ServerUnaryCall<unknown, unknown>,
@@ -338,6 +342,20 @@ describe('@tessera/client over the stream transport: deadlines, cancels, retries
       expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
       expect(scripted.carried).toEqual([VALIDATE]);
       expect(scripted.unaryValidate.calls).toBe(2);
+    } finally {
+      issuer.close();
+      scripted.stop();
+    }
+  });
+
+  it('falls back for a server that has no MultiplexService at all', async () => {
+    const scripted = await scriptedIssuer({}, false);
+    const issuer = createIssuerClient({
+      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
+    });
+    try {
+      expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
+      expect(scripted.unaryValidate.calls).toBe(1);
     } finally {
       issuer.close();
       scripted.stop();
