@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '@tessera/clock';
 import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
-import { credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
+import { type Caller, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
 import type { StandardRealm } from '@tessera/testing';
 import {
   closeRedisClient,
@@ -121,21 +121,50 @@ export async function startSessionChains(
     readonly apiKey: string;
   },
 ): Promise<ChainWorkload> {
-  const { client, realm, apiKey, deadlineMs } = options;
+  const { client, apiKey, deadlineMs } = options;
   const tokens = await createSessions(options);
+  return rotatingChains(options.realm, tokens, 'session', (request) =>
+    // A fresh Metadata per call, as every tessera client sends one.
+    unaryCall(client.rotate.bind(client), request, {
+      deadlineMs,
+      metadata: credentialsMetadata(apiKey),
+    }),
+  );
+}
+
+/**
+ * Chains rotated by the session service's `Rotate` through a {@link Caller} (over the stream
+ * transport, as the issuer and the gateway call it), started with `Create` over `client`.
+ * The caller carries its own credentials.
+ */
+export async function startCallerSessionChains(
+  options: ChainOptions & {
+    readonly client: sessionV1.SessionServiceClient;
+    readonly apiKey: string;
+    readonly caller: Caller<typeof sessionV1.SessionServiceService>;
+  },
+): Promise<ChainWorkload> {
+  const tokens = await createSessions({ ...options, userPrefix: 'bench-caller-session' });
+  return rotatingChains(options.realm, tokens, 'caller-session', (request) =>
+    options.caller.rotate(request),
+  );
+}
+
+/** Rotates chain `index` of `tokens` through `rotate`, keeping each chain's newest token. */
+function rotatingChains(
+  realm: StandardRealm,
+  tokens: string[],
+  requestIdPrefix: string,
+  rotate: (request: sessionV1.RotateRequest) => Promise<sessionV1.RotateResponse>,
+): ChainWorkload {
   let sent = 0;
   return {
     rotate: async (index) => {
-      const request: sessionV1.RotateRequest = {
+      const response = await rotate({
         refreshToken: tokenOf(tokens, index),
         presenter: PRESENTER,
-        requestId: `session-${sent++}`,
+        requestId: `${requestIdPrefix}-${sent++}`,
         tenantId: realm.tenantA,
-      };
-      // A fresh Metadata per call, as every tessera client sends one.
-      const response = await unaryCall(client.rotate.bind(client), request, {
-        deadlineMs,
-        metadata: credentialsMetadata(apiKey),
       });
       if (!response.rotated) throw new Error('Rotate answered without rotating');
       tokens[index] = response.refreshToken;
