@@ -4,8 +4,8 @@
  * successor, with no two calls racing on one family (a race would measure refusals instead).
  *
  * The same rotation is driven at three depths: the store's Lua script called from this
- * process through ioredis (the limit), the session service's Rotate over gRPC, and the
- * issuer's Refresh (issuer → session → Redis, plus an access token signed).
+ * process through ioredis (the limit), the session service's Rotate over gRPC (a unary RPC
+ * per call, or carried by the stream transport through a Caller), and the issuer's Refresh (issuer → session → Redis, plus an access token signed).
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '@tessera/clock';
