@@ -26,7 +26,7 @@
  * quarter of that (the peer comparison runs 5 s per run unless BENCH_SECONDS is set). Ratios
  * are reported, never enforced: the exit code only says whether the bench itself ran.
  * BENCH_ONLY=crypto,servers,sidecar,fanout,peer selects parts (all by default).
- * BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
+ * BENCH_PROFILE=vend|vend-stream|refresh|rotate|gateway replaces all of this with a CPU profile
  * of the servers under one load (see profile.ts).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
