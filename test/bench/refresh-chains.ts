@@ -5,7 +5,8 @@
  *
  * The same rotation is driven at three depths: the store's Lua script called from this
  * process through ioredis (the limit), the session service's Rotate over gRPC (a unary RPC
- * per call, or carried by the stream transport through a Caller), and the issuer's Refresh (issuer → session → Redis, plus an access token signed).
+ * per call, or carried by the stream transport through a Caller), and the issuer's Refresh
+ * (issuer → session → Redis, plus an access token signed).
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '@tessera/clock';
@@ -165,6 +166,7 @@ function rotatingChains(
         presenter: PRESENTER,
         requestId: `${requestIdPrefix}-${sent++}`,
         tenantId: realm.tenantA,
+        includeUser: false,
       });
       if (!response.rotated) throw new Error('Rotate answered without rotating');
       tokens[index] = response.refreshToken;
