@@ -64,3 +64,8 @@ export function percentile(sorted: readonly number[], quantile: number): number 
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(quantile * sorted.length)));
   return sorted[rank - 1] ?? Number.NaN;
 }
+
+/** 1 / (sum of the costs), each cost being 1 / a throughput: the limit of a serial chain. */
+export function serialLimit(...parts: readonly Pick<LoadResult, 'opsPerSecond'>[]): number {
+  return 1 / parts.reduce((cost, part) => cost + 1 / part.opsPerSecond, 0);
+}

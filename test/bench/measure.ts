@@ -5,6 +5,9 @@
 import { processStats } from './children.js';
 import { type LoadResult, type Operation, runLoad } from './load.js';
 
+// Pure arithmetic, kept in load.ts so unit tests can import it without this module's /proc reads.
+export { serialLimit } from './load.js';
+
 /** How long each figure is measured, and warmed up before. */
 export interface Timing {
   readonly seconds: number;
@@ -55,9 +58,4 @@ export async function measure(
 
 function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
-}
-
-/** 1 / (sum of the costs), each cost being 1 / a throughput: the limit of a serial chain. */
-export function serialLimit(...parts: readonly LoadResult[]): number {
-  return 1 / parts.reduce((cost, part) => cost + 1 / part.opsPerSecond, 0);
 }

@@ -41,7 +41,7 @@ import {
   SEED_PATH,
   TOKEN_PATH,
 } from './peer-contract.js';
-import { formatMicros, formatRate, renderTable } from './report.js';
+import { formatMicros, formatRate, formatRatio, renderTable } from './report.js';
 import { createRestWorkloads } from './rest.js';
 import type { BenchStack } from './stack.js';
 
@@ -116,15 +116,13 @@ export interface Comparison {
 }
 
 /**
- * EXTENSION POINT — "gRPC callers: Vend and Rotate through the stream transport ≥ 70% of
- * 1 / (stream echo cost + signing or Lua cost), measured in the same run".
+ * "gRPC callers: Vend and Rotate through the stream transport ≥ 70% of 1 / (stream echo cost
+ * + signing or Lua cost), measured in the same run" (README, Performance).
  *
- * Nothing implements this yet, so the chart shows these figures as "not measured in this
- * build". An implementation over `StreamTransport` (packages/grpc-runtime) runs a stream echo,
- * then Vend and Rotate over the stream, each at {@link CONNECTIONS} in flight, limits from the
- * same run, and is passed to {@link runPeer} as
- * `streamTransport` in run.ts; the JSON, the table and the chart then carry its figures with
- * no other change.
+ * stream-callers.ts implements it over `StreamTransport` (packages/grpc-runtime): a stream
+ * echo, then Vend and Rotate over the stream, each at {@link CONNECTIONS} in flight, limits
+ * from the same run; run.ts passes it to {@link runPeer} as `streamTransport`. Without it the
+ * chart shows these figures as "not measured in this build".
  */
 export interface StreamTransportBench {
   measure(context: {
@@ -176,7 +174,7 @@ export interface PeerOptions {
   readonly stack: BenchStack;
   readonly timing: Timing;
   readonly deadlineMs: number;
-  /** See {@link StreamTransportBench}; absent in this build. */
+  /** See {@link StreamTransportBench}; the figures are "not measured" when absent. */
   readonly streamTransport?: StreamTransportBench;
 }
 
@@ -544,13 +542,45 @@ export function printPeer(result: PeerResult): void {
     ),
   );
   const stream = result.streamTransport;
+  if (stream.measured) {
+    console.log(`\ngRPC callers over the stream transport (${CONNECTIONS} in flight):\n`);
+    console.log(
+      renderTable(
+        [
+          { header: 'operation' },
+          { header: 'ops/s', numeric: true },
+          { header: 'p99', numeric: true },
+          { header: 'limit ops/s', numeric: true },
+          { header: 'of limit', numeric: true },
+          { header: 'target', numeric: true },
+          { header: 'met' },
+          { header: 'limit' },
+        ],
+        stream.figures.map((figure) => {
+          const ofLimit = figure.opsPerSecond / figure.limitOpsPerSecond;
+          return [
+            figure.label,
+            formatRate(figure.opsPerSecond),
+            formatMicros(figure.p99Us),
+            formatRate(figure.limitOpsPerSecond),
+            formatRatio(ofLimit),
+            `≥ ${formatRatio(STREAM_TARGET)}`,
+            ofLimit >= STREAM_TARGET ? 'yes' : 'NO',
+            figure.limit,
+          ];
+        }),
+      ),
+    );
+  }
   console.log(
     `\n${CONNECTIONS} connections each side, ${REPETITIONS} interleaved runs of ${result.seconds} s ` +
       `(after ${result.warmupSeconds} s of warm-up each) per figure and side; the median run is shown.\n` +
       'CPU/req: CPU time of every server process of the side per 2xx answer, from /proc\n' +
       '(tessera: gateway + issuer + session + redis-server; peer: its one process).\n' +
       (stream.measured
-        ? ''
+        ? 'Stream figures: one run each, back to back with their limits; a cost is 1 / the\n' +
+          'throughput of its own measurement (stream echo and Lua rotate at the same in-flight\n' +
+          'count, ES256 node:crypto sign one at a time).\n'
         : `gRPC callers over the stream transport: not measured (${stream.reason}).\n`),
   );
 }

@@ -6,6 +6,8 @@
  *
  * - `vend`: the issuer under Vend, and the grpc-js echo under echo, side by side: what the
  *   issuer spends beyond the echo is tessera's own per-call cost (with the ES256 signature).
+ * - `vend-stream`: the issuer under Vend as unary RPCs, then carried by the stream transport
+ *   (`StreamTransport`, as the gateway calls it): what a carried call costs the issuer.
  * - `refresh`: the issuer and the session service under Refresh (issuer → session → Redis).
  * - `rotate`: the session service under Rotate.
  * - `gateway`: the fastify HTTP echo under its load, and the REST gateway under validation
@@ -25,7 +27,13 @@ import {
   credentials,
 } from '@grpc/grpc-js';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
-import { createChannelOptions, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
+import {
+  createCaller,
+  createCallTransport,
+  createChannelOptions,
+  credentialsMetadata,
+  unaryCall,
+} from '@tessera/grpc-runtime';
 import { renderSummary, summarizeCpuProfile } from './cpu-profile.js';
 import { EchoServiceClient } from './echo-service.js';
 import { measureHttp } from './http-load.js';
@@ -37,7 +45,7 @@ import { createRestWorkloads } from './rest.js';
 import { type BenchStack, startStack } from './stack.js';
 
 /** The loads a profile can be taken under. */
-export const PROFILE_MODES = ['vend', 'refresh', 'rotate', 'gateway'] as const;
+export const PROFILE_MODES = ['vend', 'vend-stream', 'refresh', 'rotate', 'gateway'] as const;
 export type ProfileMode = (typeof PROFILE_MODES)[number];
 
 /** Options of {@link runProfile}. */
@@ -77,6 +85,7 @@ export async function runProfile(mode: ProfileMode, options: ProfileOptions): Pr
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cpu-prof-'));
   const profiledServers: readonly ServerName[] = {
     vend: ['echo', 'issuer'] as const,
+    'vend-stream': ['issuer'] as const,
     refresh: ['issuer', 'session'] as const,
     rotate: ['session'] as const,
     gateway: ['httpEcho', 'gateway'] as const,
@@ -100,7 +109,7 @@ export async function runProfile(mode: ProfileMode, options: ProfileOptions): Pr
     gatewayNodeArgs: nodeArgs('gateway'),
   });
   const profiled: Profiled[] = [];
-  const clients: Client[] = [];
+  const clients: Closable[] = [];
   // A profile needs more samples than a throughput figure.
   const timing = { ...options.timing, seconds: options.timing.seconds * SECONDS_FACTOR };
   try {
@@ -141,11 +150,14 @@ export async function runProfile(mode: ProfileMode, options: ProfileOptions): Pr
   );
 }
 
+/** A client or a transport a load opened. */
+type Closable = Pick<Client, 'close'>;
+
 /** The loads of `mode`; the clients they open are added to `clients` for the caller to close. */
 async function loadsOf(
   mode: ProfileMode,
   stack: BenchStack,
-  clients: Client[],
+  clients: Closable[],
   options: ProfileOptions,
 ): Promise<Load[]> {
   const { realm } = stack;
@@ -192,6 +204,31 @@ async function loadsOf(
             metadata: credentialsMetadata(realm.keys.admin),
           }),
         ),
+      ];
+    }
+    case 'vend-stream': {
+      const issuerClient = open(issuerV1.IssuerServiceClient, stack.issuer.port);
+      const transport = createCallTransport({
+        kind: 'stream',
+        target: `127.0.0.1:${stack.issuer.port}`,
+        metadata: { authorization: realm.keys.admin },
+      });
+      clients.push(transport);
+      const issuer = createCaller(issuerV1.IssuerServiceService, transport, { deadlineMs });
+      const request: issuerV1.VendRequest = {
+        tenantId: realm.tenantA,
+        claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
+        keyId: '',
+        timeToLiveSeconds: 0,
+      };
+      return [
+        grpcLoad('Vend ES256, unary', ['issuer'], () =>
+          unaryCall(issuerClient.vend.bind(issuerClient), request, {
+            deadlineMs,
+            metadata: credentialsMetadata(realm.keys.admin),
+          }),
+        ),
+        grpcLoad('Vend ES256, stream transport', ['issuer'], () => issuer.vend(request)),
       ];
     }
     case 'refresh': {

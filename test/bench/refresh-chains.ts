@@ -4,13 +4,14 @@
  * successor, with no two calls racing on one family (a race would measure refusals instead).
  *
  * The same rotation is driven at three depths: the store's Lua script called from this
- * process through ioredis (the limit), the session service's Rotate over gRPC, and the
- * issuer's Refresh (issuer → session → Redis, plus an access token signed).
+ * process through ioredis (the limit), the session service's Rotate over gRPC (a unary RPC
+ * per call, or carried by the stream transport through a Caller), and the issuer's Refresh
+ * (issuer → session → Redis, plus an access token signed).
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '@tessera/clock';
 import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
-import { credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
+import { type Caller, credentialsMetadata, unaryCall } from '@tessera/grpc-runtime';
 import type { StandardRealm } from '@tessera/testing';
 import {
   closeRedisClient,
@@ -121,21 +122,51 @@ export async function startSessionChains(
     readonly apiKey: string;
   },
 ): Promise<ChainWorkload> {
-  const { client, realm, apiKey, deadlineMs } = options;
+  const { client, apiKey, deadlineMs } = options;
   const tokens = await createSessions(options);
+  return rotatingChains(options.realm, tokens, 'session', (request) =>
+    // A fresh Metadata per call, as every tessera client sends one.
+    unaryCall(client.rotate.bind(client), request, {
+      deadlineMs,
+      metadata: credentialsMetadata(apiKey),
+    }),
+  );
+}
+
+/**
+ * Chains rotated by the session service's `Rotate` through a {@link Caller} (over the stream
+ * transport, as the issuer and the gateway call it), started with `Create` over `client`.
+ * The caller carries its own credentials.
+ */
+export async function startCallerSessionChains(
+  options: ChainOptions & {
+    readonly client: sessionV1.SessionServiceClient;
+    readonly apiKey: string;
+    readonly caller: Caller<typeof sessionV1.SessionServiceService>;
+  },
+): Promise<ChainWorkload> {
+  const tokens = await createSessions({ ...options, userPrefix: 'bench-caller-session' });
+  return rotatingChains(options.realm, tokens, 'caller-session', (request) =>
+    options.caller.rotate(request),
+  );
+}
+
+/** Rotates chain `index` of `tokens` through `rotate`, keeping each chain's newest token. */
+function rotatingChains(
+  realm: StandardRealm,
+  tokens: string[],
+  requestIdPrefix: string,
+  rotate: (request: sessionV1.RotateRequest) => Promise<sessionV1.RotateResponse>,
+): ChainWorkload {
   let sent = 0;
   return {
     rotate: async (index) => {
-      const request: sessionV1.RotateRequest = {
+      const response = await rotate({
         refreshToken: tokenOf(tokens, index),
         presenter: PRESENTER,
-        requestId: `session-${sent++}`,
+        requestId: `${requestIdPrefix}-${sent++}`,
         tenantId: realm.tenantA,
-      };
-      // A fresh Metadata per call, as every tessera client sends one.
-      const response = await unaryCall(client.rotate.bind(client), request, {
-        deadlineMs,
-        metadata: credentialsMetadata(apiKey),
+        includeUser: false,
       });
       if (!response.rotated) throw new Error('Rotate answered without rotating');
       tokens[index] = response.refreshToken;

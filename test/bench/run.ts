@@ -18,14 +18,15 @@
  *    first-seen tokens, memory after a million validations, time to ready;
  * 9. revocation fan-out (fan-out.ts): 1,000 WatchRevocations subscribers on one session service;
  * 10. tessera beside oidc-provider (peer.ts): refresh, vend and validation through the REST
- *     gateway against the same jobs on the peer, written to test/bench/results/peer.json and
- *     drawn in test/bench/results/peer.svg (the README's chart).
+ *     gateway against the same jobs on the peer, then Vend and Rotate over the stream transport
+ *     against 1 / (stream echo cost + sign or Lua cost) (stream-callers.ts), written to
+ *     test/bench/results/peer.json and drawn in test/bench/results/peer.svg (the README's chart).
  *
  * BENCH_SECONDS (default 2) sets how long each figure is measured, after a warm-up of a
  * quarter of that (the peer comparison runs 5 s per run unless BENCH_SECONDS is set). Ratios
  * are reported, never enforced: the exit code only says whether the bench itself ran.
  * BENCH_ONLY=crypto,servers,sidecar,fanout,peer selects parts (all by default).
- * BENCH_PROFILE=vend|refresh|rotate|gateway replaces all of this with a CPU profile
+ * BENCH_PROFILE=vend|vend-stream|refresh|rotate|gateway replaces all of this with a CPU profile
  * of the servers under one load (see profile.ts).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -51,6 +52,7 @@ import { formatBytes, formatMicros, formatRate, formatRatio, NONE, renderTable }
 import { createRestWorkloads, measureRest, printRest, REFRESH_TARGET } from './rest.js';
 import { printSidecar, runSidecar } from './sidecar.js';
 import { type BenchStack, startStack } from './stack.js';
+import { createStreamTransportBench } from './stream-callers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where figures that the README shows are written. */
@@ -120,9 +122,8 @@ if (profileMode === undefined) {
           stack,
           timing: peerTiming,
           deadlineMs: DEADLINE_MS,
-          // The extension point for gRPC callers over the stream transport (peer.ts,
-          // StreamTransportBench): nothing to pass until that transport exists.
-          streamTransport: undefined,
+          // gRPC callers over the stream transport (peer.ts, StreamTransportBench).
+          streamTransport: createStreamTransportBench({ root: ROOT }),
         });
         printPeer(result);
         for (const file of writePeerResults(result, RESULTS_DIR)) console.log(`wrote ${file}`);

@@ -155,6 +155,9 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
         env: {
           ...common,
           GATEWAY_ADDRESS: '127.0.0.1:0',
+          // A free port: the fixed default would stop a second bench on the same machine from
+          // starting (the gateway's setting, unlike the issuer's, takes no empty value).
+          GATEWAY_METRICS_ADDRESS: '127.0.0.1:0',
           ISSUER_ADDRESS: `127.0.0.1:${issuer.port}`,
           SESSION_ADDRESS: `127.0.0.1:${session.port}`,
           // The realm's key with every endpoint and no scope: what the gateway itself calls

@@ -39,9 +39,11 @@ export interface GrpcTransportOptions {
 }
 
 const MESSAGE_BYTES = 4 * 1024 * 1024;
-const REASON_KEY = 'tessera-error-reason';
+/** The trailer that carries tessera's error reason. */
+export const REASON_KEY = 'tessera-error-reason';
 
-function channelCredentials(tls: boolean | TlsOptions): ChannelCredentials {
+/** grpc-js credentials of a `tls` option. */
+export function channelCredentials(tls: boolean | TlsOptions): ChannelCredentials {
   if (tls === false) return credentials.createInsecure();
   if (tls === true) return credentials.createSsl();
   return credentials.createSsl(

@@ -25,7 +25,16 @@ export {
   type MethodPolicy,
   SESSION_METHODS,
 } from './methods.js';
+export type { MultiplexErrors } from './multiplex/multiplex-errors.js';
+export { reasonOfStatus } from './multiplex/multiplex-errors.js';
+export {
+  type MultiplexCallOptions,
+  type MultiplexLogger,
+  StreamMultiplexer,
+  type StreamMultiplexerOptions,
+} from './multiplex/stream-multiplexer.js';
 export type { RetryOptions } from './retry.js';
+export { createStreamTransport, type StreamTransportOptions } from './stream-transport.js';
 export type {
   Transport,
   TransportCallOptions,

@@ -18,7 +18,11 @@ export function parseEnv<S extends z.ZodType>(
 /** A `host:port` listening address; port 0 picks a free port. */
 export const listenAddress = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:50051');
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:50051')
+  // Port 0 asks the system for a free port; anything above 65535 would only fail at bind time.
+  .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65_535, {
+    message: 'the port must be at most 65535',
+  });
 
 /** A log level pino understands. */
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

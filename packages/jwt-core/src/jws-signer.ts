@@ -41,7 +41,16 @@ export function signCompact(
   header: Readonly<Record<string, unknown>>,
   payload: Readonly<Record<string, unknown>>,
 ): string {
-  const signingInput = `${encodeSegment(header)}.${encodeSegment(payload)}`;
+  return signWithHeaderSegment(signer, encodeSegment(header), payload);
+}
+
+/** Builds `header.payload.signature` from a header already encoded (one per key, not per token). */
+export function signWithHeaderSegment(
+  signer: JwsSigner,
+  headerSegment: string,
+  payload: Readonly<Record<string, unknown>>,
+): string {
+  const signingInput = `${headerSegment}.${encodeSegment(payload)}`;
   const signature = signer(Buffer.from(signingInput, 'ascii')).toString('base64url');
   return `${signingInput}.${signature}`;
 }

@@ -5,7 +5,13 @@
  */
 import { TesseraError } from '@tessera/errors';
 import { isSymmetric, type SigningAlgorithm } from './algorithms.js';
-import { createJwsSigner, type JwsSigner, signCompact } from './jws-signer.js';
+import {
+  createJwsSigner,
+  encodeSegment,
+  type JwsSigner,
+  signCompact,
+  signWithHeaderSegment,
+} from './jws-signer.js';
 import { admitPrivateJwk } from './key-checks.js';
 import type { KeyFileEntry, KeyState } from './key-file.js';
 import {
@@ -31,6 +37,8 @@ export interface KeyringKey {
 interface Slot {
   readonly key: KeyringKey;
   readonly signer: JwsSigner;
+  /** The encoded header `{alg, kid, typ: "JWT"}` of sign(): the same for every token of the key. */
+  readonly headerSegment: string;
 }
 
 /** The set of signing keys of a realm. Immutable: a reload builds a new Keyring. */
@@ -95,7 +103,11 @@ export class Keyring {
         publicJwk,
         publicPem,
       });
-      slots.push({ key, signer: createJwsSigner(entry.alg, privateKey) });
+      slots.push({
+        key,
+        signer: createJwsSigner(entry.alg, privateKey),
+        headerSegment: encodeSegment({ alg: key.alg, kid: entry.kid, typ: 'JWT' }),
+      });
       verification.push({
         kid: entry.kid,
         alg: entry.alg,
@@ -131,7 +143,7 @@ export class Keyring {
    */
   async sign(kid: string, payload: Readonly<Record<string, unknown>>): Promise<string> {
     const slot = this.#signingSlot(kid);
-    return signCompact(slot.signer, { alg: slot.key.alg, kid, typ: 'JWT' }, payload);
+    return signWithHeaderSegment(slot.signer, slot.headerSegment, payload);
   }
 
   /**

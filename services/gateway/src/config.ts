@@ -13,7 +13,7 @@ const gatewayEnvSchema = z.object({
    * The management port: Prometheus `/metrics`, apart from the public API so that neither the
    * internet nor a legacy client can read the gateway's metrics. Empty: no metrics server.
    */
-  GATEWAY_METRICS_ADDRESS: listenAddress.default('0.0.0.0:9466'),
+  GATEWAY_METRICS_ADDRESS: z.union([listenAddress, z.literal('')]).default('0.0.0.0:9466'),
   ISSUER_ADDRESS: listenAddress.default('127.0.0.1:50051'),
   SESSION_ADDRESS: listenAddress.default('127.0.0.1:50052'),
   /**

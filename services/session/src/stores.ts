@@ -71,6 +71,8 @@ export async function redisSessionStores(
   const client = createRedisClient(options.url, {
     scripts,
     commandTimeoutMs,
+    // Each traced command's span belongs to its caller's trace only when sent from its context.
+    autoPipelining: options.tracing?.enabled !== true,
     ...(options.onConnectionError ? { onError: options.onConnectionError } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
   });

@@ -2,12 +2,13 @@
  * A program of another repository, using tessera only through the installed packages
  * (test/packaging/install-outside.test.ts copies it into a scratch project, type-checks it
  * against the packed tarballs with tsc and runs it against a live stack). It vends a token,
- * validates it through the issuer and in process, and prints what it saw as one JSON line.
+ * validates it through the issuer (over the unary and the stream transport) and in process, and
+ * prints what it saw as one JSON line.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { createIssuerClient, TesseraClientError } from '@tessera/client';
+import { createIssuerClient, createStreamTransport, TesseraClientError } from '@tessera/client';
 import { systemClock } from '@tessera/clock';
 import { defaultProtoRoot, issuerV1, SERVICE_PROTO_FILES, sessionV1 } from '@tessera/contracts';
 import { createLocalValidator } from '@tessera/local-validation';
@@ -47,6 +48,35 @@ try {
   if (error instanceof TesseraClientError) denied = error.code;
 }
 
+// The same calls multiplexed over the issuer's MultiplexService streams; WatchKeys, a
+// server-stream, goes over the transport's grpc fallback.
+const overStream = createIssuerClient({
+  transport: createStreamTransport({ address: issuerAddress, tls: false, apiKey }),
+  apiKey,
+});
+const streamed = await overStream.vend({
+  tenantId,
+  claimsJson: JSON.stringify({ sub: 'outside-stream-user' }),
+  timeToLiveSeconds: 300,
+});
+const streamValidated = await overStream.validate({ tenantId, token: streamed.token });
+let streamDenied = '';
+try {
+  await overStream.startSession(
+    { tenantId, userId: 'u' },
+    { metadata: { authorization: 'wrong' } },
+  );
+} catch (error) {
+  if (error instanceof TesseraClientError) streamDenied = error.code;
+}
+let streamKeysRevision = 0n;
+const stopKeys = new AbortController();
+for await (const update of overStream.watchKeys({}, { signal: stopKeys.signal })) {
+  streamKeysRevision = update.revision;
+  stopKeys.abort();
+}
+overStream.close();
+
 // The in-process validator follows the issuer's keys and the session service's revocations.
 const metadata = () => {
   const m = new Metadata();
@@ -79,6 +109,10 @@ console.log(
     remoteValid: remote.valid,
     remoteSub: JSON.parse(remote.claimsJson || '{}').sub,
     denied,
+    streamValid: streamValidated.valid,
+    streamSub: JSON.parse(streamValidated.claimsJson || '{}').sub,
+    streamDenied,
+    streamKeysSeen: streamKeysRevision > 0n,
     localValid: local.valid,
     localTenant: local.valid ? local.tenantId : undefined,
     forgedReason: forged.valid ? undefined : forged.reason,

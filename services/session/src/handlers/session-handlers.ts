@@ -1,13 +1,15 @@
 import {
   apiKeyOf,
   assertMayGrantScopes,
+  authorizeApiKey,
   callerOf,
   findTenant,
   resolveTenant,
+  SESSION_REQUIREMENTS,
 } from '@tessera/access';
 import type { Clock } from '@tessera/clock';
 import type { Realm } from '@tessera/config';
-import type { sessionV1 } from '@tessera/contracts';
+import { sessionV1 } from '@tessera/contracts';
 import { invalidArgument, TesseraError } from '@tessera/errors';
 import type { AsyncServiceHandlers, CallContext } from '@tessera/grpc-runtime';
 import type { RevocationFeed } from '../domain/revocation-feed.js';
@@ -56,6 +58,9 @@ export interface SessionHandlerDeps {
 type Handlers = AsyncServiceHandlers<typeof sessionV1.SessionServiceService>;
 
 const MAX_TOKEN_LENGTH = 512;
+
+/** GetUser as the access rules name it (`package.Service/Method`). */
+const GET_USER_METHOD = sessionV1.SessionServiceService.getUser.path.slice(1);
 
 /** The tenant a request is about (see `resolveTenant` of @tessera/access), by id. */
 function requireTenant(
@@ -201,6 +206,29 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
     }
   };
 
+  /**
+   * Rotate's include_user: the session's user as GetUser by id would answer it, read only
+   * for a key GetUser would serve and through the same tenant rule. Anything that keeps it
+   * from being read (the permission, the tenant, the directory) leaves it out rather than
+   * failing a rotation already made: the caller then calls GetUser, which reports it.
+   */
+  const readUserOf = async (
+    record: RefreshTokenRecord,
+    ctx: CallContext,
+  ): Promise<{ user: sessionV1.User | undefined; userIncluded: boolean }> => {
+    try {
+      const key = apiKeyOf(callerOf(ctx));
+      if (key === undefined) return { user: undefined, userIncluded: false };
+      authorizeApiKey(key, GET_USER_METHOD, SESSION_REQUIREMENTS.getUser);
+      const tenantId = requireTenant(deps.realm(), { tenantId: record.tenantId }, ctx);
+      const user = await directory.getUser(tenantId, { kind: 'id', id: record.userId });
+      return { user: user && userToProto(user), userIncluded: true };
+    } catch (error) {
+      ctx.log.debug({ err: error }, 'the user was left out of a rotation');
+      return { user: undefined, userIncluded: false };
+    }
+  };
+
   return {
     async create(request, ctx) {
       const realm = deps.realm();
@@ -256,10 +284,14 @@ export function createSessionHandlers(deps: SessionHandlerDeps): Handlers {
       });
       if (outcome.ok) {
         metrics.rotations.inc({ outcome: outcome.rotated ? 'rotated' : 'reused-allowed' });
+        const read = request.includeUser
+          ? await readUserOf(outcome.record, ctx)
+          : { user: undefined, userIncluded: false };
         return {
           refreshToken: outcome.token,
           record: recordToProto(outcome.record),
           rotated: outcome.rotated,
+          ...read,
         };
       }
       metrics.rotations.inc({ outcome: outcome.cause });

@@ -9,9 +9,13 @@ import {
 } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  closeRedisClient,
+  createRedisClient,
   createRedisRefreshTokenStore,
   parseRedisUrl,
+  type RedisClient,
   toStoreError,
+  waitUntilReady,
 } from '../../src/store/index.js';
 import { createInput, presenter, principal } from './fixtures.js';
 
@@ -117,6 +121,70 @@ describe('Redis Sentinel', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('Redis auto-pipelining', () => {
+  // A script with a per-call reply, so a mixed-up batch would show.
+  const scripts = { testEcho: { numberOfKeys: 1, lua: "return redis.call('INCR', KEYS[1])" } };
+  type EchoClient = RedisClient & { testEcho(key: string): Promise<number> };
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const clientOf = async (autoPipelining?: boolean) => {
+    const client = createRedisClient(`redis://127.0.0.1:${server.port}`, {
+      scripts,
+      ...(autoPipelining === undefined ? {} : { autoPipelining }),
+    }) as EchoClient;
+    await waitUntilReady(client, 5000);
+    return client;
+  };
+
+  it('sends the commands of one event-loop turn as one batch, each with its own reply', async () => {
+    const client = await clientOf();
+    try {
+      const replies = Array.from({ length: 50 }, (_, i) => client.testEcho(`pipelined:${i % 5}`));
+      // Queued for one write rather than written one by one.
+      expect(client.autoPipelineQueueSize).toBe(50);
+      const values = await Promise.all(replies);
+      // Each key was incremented 10 times, and each call got its own step of it.
+      for (let key = 0; key < 5; key++)
+        expect(values.filter((_, i) => i % 5 === key)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('recovers a batch whose script the server forgot (NOSCRIPT after SCRIPT FLUSH)', async () => {
+    const client = await clientOf();
+    try {
+      await client.testEcho('flushed');
+      await client.script('FLUSH');
+      const values = await Promise.all(
+        Array.from({ length: 20 }, () => client.testEcho('flushed')),
+      );
+      expect([...values].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 2),
+      );
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('can be turned off, so each command is written from its caller’s context', async () => {
+    const client = await clientOf(false);
+    try {
+      const replies = Array.from({ length: 10 }, () => client.testEcho('unpipelined'));
+      expect(client.autoPipelineQueueSize).toBe(0);
+      expect(await Promise.all(replies)).toHaveLength(10);
+    } finally {
+      await closeRedisClient(client);
     }
   });
 });

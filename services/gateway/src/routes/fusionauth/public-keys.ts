@@ -27,6 +27,9 @@ function selectorOf(query: PublicKeyQuery): issuerV1.GetPublicKeysRequest['selec
   return kid === undefined ? undefined : { $case: 'keyId', value: kid };
 }
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith();
+
 /**
  * `GET /api/jwt/public-key`: every published public key (`publicKeys`, keyed by kid), or the
  * one of an application or a kid (`publicKey`). HMAC keys are never published.
@@ -78,7 +81,7 @@ export function registerPublicKeyRoute(app: FastifyInstance, ctx: GatewayContext
       const selector = selectorOf(request.query);
       const { publicKeys } = await ctx.issuer
         .getPublicKeys({ selector }, { metadata: ctx.serviceMetadata(request.id) })
-        .catch(rejectWith());
+        .catch(rejectBackendFailure);
       if (selector === undefined) return { publicKeys };
       const [publicKey] = Object.values(publicKeys);
       if (publicKey === undefined)

@@ -57,6 +57,9 @@ function deviceOf(device: DeviceBody | null | undefined): commonV1.DeviceInfo | 
   };
 }
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith(RECONCILE_ERRORS);
+
 /** `POST /api/jwt/reconcile`: log a user in with a JWT of an external identity provider. */
 export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext): void {
   app.post<{ Body: ReconcileBody }>(
@@ -184,7 +187,7 @@ export function registerReconcileRoute(app: FastifyInstance, ctx: GatewayContext
           },
           { metadata: ctx.serviceMetadata(request.id) },
         )
-        .catch(rejectWith(RECONCILE_ERRORS));
+        .catch(rejectBackendFailure);
       setLoginCookies(request, reply, reconciled, ctx);
       return reply.send({
         user: JSON.parse(reconciled.userJson),

@@ -29,6 +29,9 @@ const REFRESH_ERRORS = {
   fields: { refresh_token: 'refreshToken', time_to_live_seconds: 'timeToLiveInSeconds' },
 };
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith(REFRESH_ERRORS);
+
 /**
  * `POST /api/jwt/refresh`: a new access token for a refresh token (cookie first, then body),
  * written back as FusionAuth's login cookies too. Anonymous.
@@ -116,7 +119,7 @@ export function registerRefreshRoute(app: FastifyInstance, ctx: GatewayContext):
           },
           { metadata: ctx.serviceMetadata(request.id) },
         )
-        .catch(rejectWith(REFRESH_ERRORS));
+        .catch(rejectBackendFailure);
       setLoginCookies(request, reply, refreshed, ctx);
       return reply.send({
         token: refreshed.token,

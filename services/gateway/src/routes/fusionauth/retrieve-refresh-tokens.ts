@@ -19,6 +19,9 @@ import { requiredTenantOf, tenantOf } from './tenant-scope.js';
 
 const RETRIEVE_ERRORS = { fields: { id: 'tokenId', user_id: 'userId' } };
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith(RETRIEVE_ERRORS);
+
 /**
  * `GET /api/jwt/refresh/{tokenId}` and `GET /api/jwt/refresh?userId=`: a live refresh token
  * by id, or a user's live refresh tokens (expired ones omitted). API key.
@@ -73,7 +76,7 @@ export function registerRetrieveRefreshTokenRoutes(
           },
           { metadata: ctx.callerMetadata(apiKey, request.id) },
         )
-        .catch(rejectWith(RETRIEVE_ERRORS));
+        .catch(rejectBackendFailure);
       if (record === undefined)
         throw new Error('the session service answered Get without a record');
       return { refreshToken: refreshTokenJson(record) };
@@ -120,7 +123,7 @@ export function registerRetrieveRefreshTokenRoutes(
           { userId, applicationId: '', tenantId: requiredTenantOf(request, ctx, { apiKey }) },
           { metadata: ctx.callerMetadata(apiKey, request.id) },
         )
-        .catch(rejectWith(RETRIEVE_ERRORS));
+        .catch(rejectBackendFailure);
       return { refreshTokens: records.map(refreshTokenJson) };
     },
   );

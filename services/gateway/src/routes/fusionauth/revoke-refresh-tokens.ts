@@ -154,6 +154,9 @@ async function revocationByJwt(
   };
 }
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith(REVOKE_ERRORS);
+
 /**
  * `DELETE /api/jwt/refresh[/{tokenId}]`: revoke by id, token, user, application or user +
  * application, with an API key, or with a JWT of the token's owner (by id or token).
@@ -179,7 +182,7 @@ export function registerRevokeRefreshTokenRoutes(app: FastifyInstance, ctx: Gate
         : await revocationByJwt(request, ctx, jwt ?? '', selector);
     const { revokedCount } = await ctx.session
       .revoke(revocation.request, { metadata: revocation.metadata })
-      .catch(rejectWith(REVOKE_ERRORS));
+      .catch(rejectBackendFailure);
     // A single token that matched nothing is FusionAuth's 404; bulk revocations of nothing are fine.
     if (revokedCount === 0 && (selector.$case === 'id' || selector.$case === 'token')) {
       throw new ApiError({ status: 404, message: 'no such refresh token', empty: true });

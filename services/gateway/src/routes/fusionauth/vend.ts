@@ -29,6 +29,9 @@ const VEND_ERRORS = {
   fields: { claims_json: 'claims', key_id: 'keyId', time_to_live_seconds: 'timeToLiveInSeconds' },
 };
 
+// Built once: the merged error table is the same for every request.
+const rejectBackendFailure = rejectWith(VEND_ERRORS);
+
 /** `POST /api/jwt/vend`: a free-form access token with the caller's claims. API key. */
 export function registerVendRoute(app: FastifyInstance, ctx: GatewayContext): void {
   app.post<{ Body: VendBody }>(
@@ -92,7 +95,7 @@ export function registerVendRoute(app: FastifyInstance, ctx: GatewayContext): vo
           },
           { metadata: ctx.callerMetadata(apiKey, request.id) },
         )
-        .catch(rejectWith(VEND_ERRORS));
+        .catch(rejectBackendFailure);
       return { token };
     },
   );

@@ -36,6 +36,8 @@ export async function refresh(
       presenter: request.presenter,
       requestId: requestIdOf(request.requestId),
       tenantId: named?.id ?? '',
+      // The user comes back with the rotation: one session call per refresh, not two.
+      includeUser: true,
     },
     ctx.deadline,
   );
@@ -59,7 +61,11 @@ export async function refresh(
   // A refresh reflects the user as the directory knows them now (one read per refresh):
   // a deactivated user, or one no longer registered, ends the session, and roles are
   // re-read. A user the directory does not hold keeps what the session started with.
-  const user = await session.findUser(tenant.id, record.userId, ctx.deadline);
+  // A session service that did not read it (an older one, or a key without GetUser) leaves
+  // userIncluded false: then it is read as before, with GetUser reporting any failure.
+  const user = rotated.userIncluded
+    ? rotated.user
+    : await session.findUser(tenant.id, record.userId, ctx.deadline);
   const ended = endedSessionCause(user, application.id);
   if (ended !== undefined) {
     await session.revoke(

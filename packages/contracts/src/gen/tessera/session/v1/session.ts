@@ -127,6 +127,11 @@ export interface RotateRequest {
   requestId: string;
   /** When set, a token of another tenant is treated as unknown. */
   tenantId: string;
+  /**
+   * Also read the session's user from the directory (as GetUser by id would), so a refresh
+   * needs one call instead of two. Served only to a key that may call GetUser as well.
+   */
+  includeUser: boolean;
 }
 
 export interface RotateResponse {
@@ -137,6 +142,15 @@ export interface RotateResponse {
     | undefined;
   /** False when nothing was consumed (Reusable, or a grace-period replay). */
   rotated: boolean;
+  /** With include_user: the user as the directory holds it now; unset when it holds none. */
+  user:
+    | User
+    | undefined;
+  /**
+   * True when the user was read (include_user, and the key may call GetUser, and the read
+   * succeeded); false tells the caller to call GetUser itself, which reports any failure.
+   */
+  userIncluded: boolean;
 }
 
 export interface GetRequest {
@@ -1259,7 +1273,7 @@ export const CreateResponse: MessageFns<CreateResponse> = {
 };
 
 function createBaseRotateRequest(): RotateRequest {
-  return { refreshToken: "", presenter: undefined, requestId: "", tenantId: "" };
+  return { refreshToken: "", presenter: undefined, requestId: "", tenantId: "", includeUser: false };
 }
 
 export const RotateRequest: MessageFns<RotateRequest> = {
@@ -1275,6 +1289,9 @@ export const RotateRequest: MessageFns<RotateRequest> = {
     }
     if (message.tenantId !== "") {
       writer.uint32(34).string(message.tenantId);
+    }
+    if (message.includeUser !== false) {
+      writer.uint32(40).bool(message.includeUser);
     }
     return writer;
   },
@@ -1324,6 +1341,14 @@ export const RotateRequest: MessageFns<RotateRequest> = {
             message.tenantId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.includeUser = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1354,6 +1379,11 @@ export const RotateRequest: MessageFns<RotateRequest> = {
         : isSet(object.tenant_id)
         ? globalThis.String(object.tenant_id)
         : "",
+      includeUser: isSet(object.includeUser)
+        ? globalThis.Boolean(object.includeUser)
+        : isSet(object.include_user)
+        ? globalThis.Boolean(object.include_user)
+        : false,
     };
   },
 
@@ -1371,6 +1401,9 @@ export const RotateRequest: MessageFns<RotateRequest> = {
     if (message.tenantId !== "") {
       obj.tenantId = message.tenantId;
     }
+    if (message.includeUser !== false) {
+      obj.includeUser = message.includeUser;
+    }
     return obj;
   },
 
@@ -1385,12 +1418,13 @@ export const RotateRequest: MessageFns<RotateRequest> = {
       : undefined;
     message.requestId = object.requestId ?? "";
     message.tenantId = object.tenantId ?? "";
+    message.includeUser = object.includeUser ?? false;
     return message;
   },
 };
 
 function createBaseRotateResponse(): RotateResponse {
-  return { refreshToken: "", record: undefined, rotated: false };
+  return { refreshToken: "", record: undefined, rotated: false, user: undefined, userIncluded: false };
 }
 
 export const RotateResponse: MessageFns<RotateResponse> = {
@@ -1403,6 +1437,12 @@ export const RotateResponse: MessageFns<RotateResponse> = {
     }
     if (message.rotated !== false) {
       writer.uint32(24).bool(message.rotated);
+    }
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(34).fork()).join();
+    }
+    if (message.userIncluded !== false) {
+      writer.uint32(40).bool(message.userIncluded);
     }
     return writer;
   },
@@ -1444,6 +1484,22 @@ export const RotateResponse: MessageFns<RotateResponse> = {
             message.rotated = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.userIncluded = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1465,6 +1521,12 @@ export const RotateResponse: MessageFns<RotateResponse> = {
         : "",
       record: isSet(object.record) ? RefreshToken.fromJSON(object.record) : undefined,
       rotated: isSet(object.rotated) ? globalThis.Boolean(object.rotated) : false,
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      userIncluded: isSet(object.userIncluded)
+        ? globalThis.Boolean(object.userIncluded)
+        : isSet(object.user_included)
+        ? globalThis.Boolean(object.user_included)
+        : false,
     };
   },
 
@@ -1479,6 +1541,12 @@ export const RotateResponse: MessageFns<RotateResponse> = {
     if (message.rotated !== false) {
       obj.rotated = message.rotated;
     }
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.userIncluded !== false) {
+      obj.userIncluded = message.userIncluded;
+    }
     return obj;
   },
 
@@ -1492,6 +1560,8 @@ export const RotateResponse: MessageFns<RotateResponse> = {
       ? RefreshToken.fromPartial(object.record)
       : undefined;
     message.rotated = object.rotated ?? false;
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.userIncluded = object.userIncluded ?? false;
     return message;
   },
 };

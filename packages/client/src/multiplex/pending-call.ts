@@ -1,7 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { transportV1 } from '@tessera/contracts';
-import type { RpcStatusError } from '../rpc-status-error.js';
-import { errorOfStatus, transportError } from './status-envelope.js';
+import type { MultiplexErrors } from './multiplex-errors.js';
 
 /** Where a sent call lives, so a deadline or an abort can tell the server to stop. */
 export interface CallCarrier {
@@ -9,18 +8,18 @@ export interface CallCarrier {
 }
 
 /**
- * One call of a StreamTransport from the moment it is made until it settles, queued or sent.
- * It settles exactly once: with the response, the server's status, or the client's own
+ * One call of a stream multiplexer from the moment it is made until it settles, queued or sent.
+ * It settles exactly once: with the response bytes, the server's status, or the client's own
  * deadline / cancel (which also sends Cancel to the server when the call was already sent).
  */
-export class PendingCall {
+export class PendingCall<E> {
   readonly method: string;
-  readonly request: Buffer;
+  readonly request: Uint8Array;
   readonly deadline: number;
   readonly metadata: Readonly<Record<string, string>>;
-  readonly #decode: (bytes: Buffer) => unknown;
-  readonly #resolve: (response: unknown) => void;
-  readonly #reject: (error: RpcStatusError) => void;
+  readonly #errors: MultiplexErrors<E>;
+  readonly #resolve: (response: Uint8Array) => void;
+  readonly #reject: (error: E) => void;
   readonly #signal: AbortSignal | undefined;
   readonly #timer: NodeJS.Timeout;
   #settled = false;
@@ -30,25 +29,25 @@ export class PendingCall {
 
   constructor(parts: {
     method: string;
-    request: Buffer;
+    request: Uint8Array;
     deadline: number;
     metadata: Readonly<Record<string, string>> | undefined;
-    decode: (bytes: Buffer) => unknown;
-    resolve: (response: unknown) => void;
-    reject: (error: RpcStatusError) => void;
+    errors: MultiplexErrors<E>;
+    resolve: (response: Uint8Array) => void;
+    reject: (error: E) => void;
     signal: AbortSignal | undefined;
   }) {
     this.method = parts.method;
     this.request = parts.request;
     this.deadline = parts.deadline;
     this.metadata = parts.metadata ?? {};
-    this.#decode = parts.decode;
+    this.#errors = parts.errors;
     this.#resolve = parts.resolve;
     this.#reject = parts.reject;
     this.#signal = parts.signal;
     this.#timer = setTimeout(
       // The server was given the same deadline and stops on its own, as DEADLINE_EXCEEDED.
-      () => this.#abandon(transportError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'), false),
+      () => this.#abandon(this.#errors.local(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'), false),
       Math.max(0, parts.deadline - Date.now()),
     );
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -71,30 +70,23 @@ export class PendingCall {
   /** Settles with the server's Result. */
   complete(outcome: transportV1.Result['outcome']): void {
     if (outcome?.$case === 'response') {
-      let response: unknown;
-      try {
-        response = this.#decode(Buffer.from(outcome.value));
-      } catch {
-        this.fail(transportError(Status.INTERNAL, 'the response could not be decoded'));
-        return;
-      }
-      if (this.#settle()) this.#resolve(response);
+      if (this.#settle()) this.#resolve(outcome.value);
     } else if (outcome?.$case === 'error') {
-      this.fail(errorOfStatus(outcome.value));
+      this.fail(this.#errors.fromStatus(outcome.value));
     } else {
-      this.fail(transportError(Status.INTERNAL, 'the server sent an empty result'));
+      this.fail(this.#errors.local(Status.INTERNAL, 'the server sent an empty result'));
     }
   }
 
   /** Settles with a failure. */
-  fail(error: RpcStatusError): void {
+  fail(error: E): void {
     if (this.#settle()) this.#reject(error);
   }
 
   readonly #onAbort = () =>
-    this.#abandon(transportError(Status.CANCELLED, 'Cancelled on client'), true);
+    this.#abandon(this.#errors.local(Status.CANCELLED, 'Cancelled on client'), true);
 
-  #abandon(error: RpcStatusError, tellServer: boolean): void {
+  #abandon(error: E, tellServer: boolean): void {
     const sent = this.#sent;
     if (!this.#settle()) return;
     if (tellServer) sent?.carrier.cancel(sent.requestId);

@@ -5,31 +5,31 @@ import {
   status as Status,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { type googleRpcStatus, transportV1 } from '@tessera/contracts';
+import { transportV1 } from '@tessera/contracts';
+import { type MultiplexErrors, reasonOfStatus } from './multiplex-errors.js';
 import type { CallCarrier, PendingCall } from './pending-call.js';
-import { errorOfStatus, transportError } from './status-envelope.js';
 
 /** Where a channel is in its life. */
 export type ChannelState = 'connecting' | 'open' | 'draining' | 'closed';
 
-/** What a channel tells the transport that owns it. */
-export interface ChannelEvents {
+/** What a channel tells the multiplexer that owns it. */
+export interface ChannelEvents<E> {
   /** The server accepted the stream. */
-  opened(channel: StreamChannel): void;
+  opened(channel: StreamChannel<E>): void;
   /** The server asked for no new calls (it is stopping). */
-  drained(channel: StreamChannel): void;
+  drained(channel: StreamChannel<E>): void;
   /** A call finished, so the channel has room for another. */
-  freed(channel: StreamChannel): void;
+  freed(channel: StreamChannel<E>): void;
   /**
    * The stream ended. `error` is the status it ended with; `wasOpen` tells a lost stream
    * from one that was never accepted (refused credentials, server down).
    */
-  closed(channel: StreamChannel, error: StatusObject | undefined, wasOpen: boolean): void;
+  closed(channel: StreamChannel<E>, error: StatusObject | undefined, wasOpen: boolean): void;
   /**
    * Calls the server never started: a stream ended cleanly (after Drain, or by us) answers
    * every call it started first, so what is left crossed the end and may go elsewhere.
    */
-  unstarted(calls: readonly PendingCall[]): void;
+  unstarted(calls: readonly PendingCall<E>[]): void;
 }
 
 const EXCHANGE_PATH = transportV1.MultiplexServiceService.exchange.path;
@@ -41,21 +41,29 @@ const deserializeResponse = (bytes: Buffer): transportV1.ExchangeResponse =>
 /**
  * One Exchange stream to one backend address. It maps request ids to pending calls, writes
  * Call and Cancel envelopes, and hands every Result to its call. It never reconnects itself:
- * the transport decides when to open a new one.
+ * the multiplexer decides when to open a new one.
  */
-export class StreamChannel implements CallCarrier {
+export class StreamChannel<E> implements CallCarrier {
   readonly address: string;
   #state: ChannelState = 'connecting';
   /** Set when the address left the DNS answer: finish what it carries, then close. */
   retiring = false;
-  readonly #pending = new Map<number, PendingCall>();
+  readonly #pending = new Map<number, PendingCall<E>>();
   readonly #stream: ClientDuplexStream<transportV1.ExchangeRequest, transportV1.ExchangeResponse>;
-  readonly #events: ChannelEvents;
+  readonly #events: ChannelEvents<E>;
+  readonly #errors: MultiplexErrors<E>;
   #nextId = 1;
 
-  constructor(client: Client, address: string, metadata: Metadata, events: ChannelEvents) {
+  constructor(
+    client: Client,
+    address: string,
+    metadata: Metadata,
+    events: ChannelEvents<E>,
+    errors: MultiplexErrors<E>,
+  ) {
     this.address = address;
     this.#events = events;
+    this.#errors = errors;
     this.#stream = client.makeBidiStreamRequest(
       EXCHANGE_PATH,
       serializeRequest,
@@ -86,7 +94,7 @@ export class StreamChannel implements CallCarrier {
   }
 
   /** Sends a call; the channel must be open. */
-  start(call: PendingCall): void {
+  start(call: PendingCall<E>): void {
     let id = this.#nextId;
     while (this.#pending.has(id)) id = (id + 1) >>> 0 || 1;
     this.#nextId = (id + 1) >>> 0 || 1;
@@ -105,7 +113,11 @@ export class StreamChannel implements CallCarrier {
           method: call.method,
           timeoutMs: call.timeLeftMs(),
           metadata: call.metadata,
-          request: call.request,
+          request: Buffer.from(
+            call.request.buffer,
+            call.request.byteOffset,
+            call.request.byteLength,
+          ),
         },
       },
     });
@@ -134,7 +146,7 @@ export class StreamChannel implements CallCarrier {
       const { requestId, outcome } = kind.value;
       const call = this.#pending.get(requestId);
       if (call === undefined) return;
-      if (outcome?.$case === 'error' && refusedForShutdown(outcome.value)) {
+      if (outcome?.$case === 'error' && reasonOfStatus(outcome.value) === 'SHUTTING_DOWN') {
         // The server's shutdown gate refused it before any work (it crossed the Drain):
         // safe to send elsewhere, whatever the method.
         this.#pending.delete(requestId);
@@ -161,20 +173,16 @@ export class StreamChannel implements CallCarrier {
       this.#events.unstarted(calls);
     } else {
       for (const call of calls) {
-        call.fail(transportError(Status.UNAVAILABLE, `the stream to ${this.address} ended`));
+        call.fail(this.#errors.local(Status.UNAVAILABLE, `the stream to ${this.address} ended`));
       }
     }
     this.#events.closed(this, error, wasOpen);
   }
 }
 
-/** Metadata of a new stream, from the transport's plain record. */
+/** Metadata of a new stream, from a plain record. */
 export function streamMetadata(entries: Readonly<Record<string, string>>): Metadata {
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
   return metadata;
-}
-
-function refusedForShutdown(status: googleRpcStatus.Status): boolean {
-  return errorOfStatus(status).reason === 'SHUTTING_DOWN';
 }
