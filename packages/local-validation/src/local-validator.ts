@@ -5,6 +5,7 @@ import { TesseraError } from '@tessera/errors';
 import { TokenVerifier, type VerificationProfile, type VerifyResult } from '@tessera/jwt-core';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
+import { DecodedPartsCache, decodeParts } from './decoded-parts.js';
 import { followKeys, type KeyFollower } from './follow-keys.js';
 import { TokenCache, tokenCacheKey } from './token-cache.js';
 
@@ -58,6 +59,9 @@ export interface LocalValidator {
   stop(): void;
 }
 
+/** Tokens whose decoded claims are kept for repeat hits (see DecodedPartsCache). */
+const RECENT_PARTS_CAPACITY = 256;
+
 const NO_TENANT: VerificationProfile = Object.freeze({
   tenantId: '',
   issuer: '',
@@ -65,22 +69,6 @@ const NO_TENANT: VerificationProfile = Object.freeze({
   clockToleranceSeconds: 0,
   audiences: [],
 });
-
-/** A compact JWS's header and payload, parsed but not verified; undefined if they are not JSON objects. */
-function decodeParts(
-  token: string,
-): { header: Record<string, unknown>; payload: Record<string, unknown> } | undefined {
-  try {
-    const [header, payload] = token.split('.', 2);
-    const h: unknown = JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8'));
-    const p: unknown = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8'));
-    if (typeof h !== 'object' || h === null || typeof p !== 'object' || p === null)
-      return undefined;
-    return { header: h as Record<string, unknown>, payload: p as Record<string, unknown> };
-  } catch {
-    return undefined;
-  }
-}
 
 function unverifiedHints(token: string): { kid?: string; iss?: string } {
   const parts = decodeParts(token);
@@ -99,6 +87,9 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   const { clock, logger } = options;
   const revocations = new RevocationSet();
   const cache = new TokenCache(options.cacheSize ?? 10_000);
+  const recentParts = new DecodedPartsCache(
+    Math.min(options.cacheSize ?? 10_000, RECENT_PARTS_CAPACITY),
+  );
   // Bumped with every key set: a verification that started under an older set must not be
   // cached after the set changed (it may rest on a withdrawn key).
   let keyGeneration = 0;
@@ -118,6 +109,8 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     onApplied: () => {
       keyGeneration += 1;
       cache.clear();
+      // Nothing in it can be stale (parts follow from the token's bytes), nor needed now.
+      recentParts.clear();
     },
   });
   const revocationFollower: RevocationFollower | undefined = options.session
@@ -168,14 +161,18 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       }
       // The cache is consulted first, by the tenant asked for (or none) and the token's digest,
       // so a repeat token costs a hash and a map lookup, not a signature. An entry keeps only
-      // exp, kid and the profile it was verified under; the claims are decoded again from the
-      // presented token, which is the verified one (same digest). Every key-set change empties
-      // the cache.
+      // exp, kid and the profile it was verified under; the claims come from the presented
+      // token, which is the verified one (same digest): decoded again, or, for the few hundred
+      // most recent tokens, kept decoded (frozen: every hit shares them). Every key-set change
+      // empties the cache.
       const cacheKey = validateOptions.audience
         ? undefined
         : tokenCacheKey(token, validateOptions.tenantId);
       const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
-      const parts = cached === undefined ? undefined : decodeParts(token);
+      const parts =
+        cached === undefined || cacheKey === undefined
+          ? undefined
+          : recentParts.decode(cacheKey, token);
       if (cacheKey !== undefined && parts === undefined) cacheMisses += 1;
       if (cached !== undefined && parts !== undefined && cacheKey !== undefined) {
         cacheHits += 1;
