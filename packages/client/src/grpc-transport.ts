@@ -42,6 +42,21 @@ const MESSAGE_BYTES = 4 * 1024 * 1024;
 /** The trailer that carries tessera's error reason. */
 export const REASON_KEY = 'tessera-error-reason';
 
+/**
+ * The channel options of every connection the client opens: keepalive pings notice a dead peer
+ * between calls, and messages up to 4 MiB each way; the caller's own options win.
+ */
+export function clientChannelOptions(overrides: ChannelOptions | undefined): ChannelOptions {
+  return {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': MESSAGE_BYTES,
+    'grpc.max_send_message_length': MESSAGE_BYTES,
+    ...overrides,
+  };
+}
+
 /** grpc-js credentials of a `tls` option. */
 export function channelCredentials(tls: boolean | TlsOptions): ChannelCredentials {
   if (tls === false) return credentials.createInsecure();
@@ -92,14 +107,11 @@ const keepBytes = (bytes: Buffer): Uint8Array => bytes;
  * pings notice a dead peer between calls; grpc-js reconnects by itself.
  */
 export function createGrpcTransport(options: GrpcTransportOptions): Transport {
-  const client = new Client(options.address, channelCredentials(options.tls), {
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.max_receive_message_length': MESSAGE_BYTES,
-    'grpc.max_send_message_length': MESSAGE_BYTES,
-    ...options.channelOptions,
-  });
+  const client = new Client(
+    options.address,
+    channelCredentials(options.tls),
+    clientChannelOptions(options.channelOptions),
+  );
   return {
     unary(method: TransportMethod, request: Uint8Array, callOptions: TransportCallOptions) {
       const { signal } = callOptions;

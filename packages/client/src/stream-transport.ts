@@ -3,6 +3,7 @@ import type { BackoffOptions } from '@tessera/backoff';
 import { TesseraClientError } from './client-error.js';
 import {
   channelCredentials,
+  clientChannelOptions,
   createGrpcTransport,
   REASON_KEY,
   type TlsOptions,
@@ -49,8 +50,6 @@ export interface StreamTransportOptions {
    */
   readonly fallback?: Transport | undefined;
 }
-
-const MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** A carried call's failure before it is named after its method. */
 interface Failure {
@@ -108,14 +107,7 @@ export function createStreamTransport(options: StreamTransportOptions): Transpor
   const multiplexer = new StreamMultiplexer<Failure>({
     target: options.address,
     credentials: channelCredentials(options.tls),
-    channelOptions: {
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.max_receive_message_length': MESSAGE_BYTES,
-      'grpc.max_send_message_length': MESSAGE_BYTES,
-      ...options.channelOptions,
-    },
+    channelOptions: clientChannelOptions(options.channelOptions),
     metadata: { authorization: options.apiKey },
     ...(options.streamsPerAddress === undefined
       ? {}
