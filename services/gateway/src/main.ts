@@ -94,10 +94,16 @@ try {
     ready: async () =>
       !closing && validator.isReady() && (await backendsServing([issuer, session], 1000)),
   });
-  const address = await app.listen(splitListenAddress(env.GATEWAY_ADDRESS));
+  // Metrics listen first: once the gateway answers (and so reports ready), /metrics does too.
   const metrics = env.GATEWAY_METRICS_ADDRESS
     ? await startMetricsServer({ registry, ...splitListenAddress(env.GATEWAY_METRICS_ADDRESS) })
     : undefined;
+  const address = await app
+    .listen(splitListenAddress(env.GATEWAY_ADDRESS))
+    .catch(async (error: unknown) => {
+      await metrics?.close();
+      throw error;
+    });
   logger.info({ address, metricsPort: metrics?.port }, 'gateway listening');
 
   let stopping = false;
@@ -129,5 +135,7 @@ try {
   onStopRequest((reason) => void shutdown(reason));
 } catch (error) {
   bootLogger.fatal({ err: error }, 'gateway failed to start');
-  process.exitCode = 1;
+  // Exit now: clients, streams and timers opened before the failure would keep a process that
+  // cannot serve alive (the fatal line is written synchronously first).
+  process.exit(1);
 }

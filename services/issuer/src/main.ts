@@ -34,13 +34,17 @@ try {
       : {}),
   });
   collectProcessMetrics(app.registry);
-  const port = await app.grpc.listen(env.ISSUER_ADDRESS);
+  // Metrics listen first: once the service answers (and so reports ready), /metrics does too.
   const metrics = env.ISSUER_METRICS_ADDRESS
     ? await startMetricsServer({
         registry: app.registry,
         ...splitListenAddress(env.ISSUER_METRICS_ADDRESS),
       })
     : undefined;
+  const port = await app.grpc.listen(env.ISSUER_ADDRESS).catch(async (error: unknown) => {
+    await metrics?.close();
+    throw error;
+  });
   logger.info(
     {
       port,
@@ -61,5 +65,7 @@ try {
   });
 } catch (error) {
   bootLogger.fatal({ err: error }, 'issuer failed to start');
-  process.exitCode = 1;
+  // Exit now: clients, streams and timers opened before the failure would keep a process that
+  // cannot serve alive (the fatal line is written synchronously first).
+  process.exit(1);
 }

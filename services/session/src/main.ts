@@ -40,11 +40,15 @@ try {
     tracing,
   });
   collectProcessMetrics(app.registry);
-  const port = await app.grpc.listen(env.SESSION_ADDRESS);
+  // Metrics listen first: once the service answers (and so reports ready), /metrics does too.
   const metricsAddress = env.SESSION_METRICS_ADDRESS;
   const metrics = metricsAddress
     ? await startMetricsServer({ registry: app.registry, ...splitListenAddress(metricsAddress) })
     : undefined;
+  const port = await app.grpc.listen(env.SESSION_ADDRESS).catch(async (error: unknown) => {
+    await metrics?.close();
+    throw error;
+  });
   logger.info(
     { port, metricsPort: metrics?.port, store: env.SESSION_STORE },
     'session service listening',
@@ -60,5 +64,7 @@ try {
   });
 } catch (error) {
   bootLogger.fatal({ err: error }, 'session service failed to start');
-  process.exitCode = 1;
+  // Exit now: clients, streams and timers opened before the failure would keep a process that
+  // cannot serve alive (the fatal line is written synchronously first).
+  process.exit(1);
 }

@@ -89,5 +89,7 @@ try {
   onStopRequest((reason) => void shutdown(reason));
 } catch (error) {
   bootLogger.fatal({ err: error }, 'sidecar failed to start');
-  process.exitCode = 1;
+  // Exit now: clients, streams and timers opened before the failure would keep a process that
+  // cannot serve alive (the fatal line is written synchronously first).
+  process.exit(1);
 }
