@@ -43,6 +43,7 @@ import { startIssuerChains, startSessionChains } from './refresh-chains.js';
 import { formatMicros, formatRate } from './report.js';
 import { createRestWorkloads } from './rest.js';
 import { type BenchStack, startStack } from './stack.js';
+import { benchVendRequest } from './vend-request.js';
 
 /** The loads a profile can be taken under. */
 export const PROFILE_MODES = ['vend', 'vend-stream', 'refresh', 'rotate', 'gateway'] as const;
@@ -188,12 +189,7 @@ async function loadsOf(
       const echoClient = open(EchoServiceClient, stack.echo.port);
       const issuerClient = open(issuerV1.IssuerServiceClient, stack.issuer.port);
       const payload = Buffer.alloc(256, 'e');
-      const request: issuerV1.VendRequest = {
-        tenantId: realm.tenantA,
-        claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
-        keyId: '',
-        timeToLiveSeconds: 0,
-      };
+      const request = benchVendRequest(realm.tenantA);
       return [
         grpcLoad('gRPC echo', ['echo'], () =>
           unaryCall(echoClient.echo.bind(echoClient), payload, { deadlineMs }),
@@ -215,12 +211,7 @@ async function loadsOf(
       });
       clients.push(transport);
       const issuer = createCaller(issuerV1.IssuerServiceService, transport, { deadlineMs });
-      const request: issuerV1.VendRequest = {
-        tenantId: realm.tenantA,
-        claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
-        keyId: '',
-        timeToLiveSeconds: 0,
-      };
+      const request = benchVendRequest(realm.tenantA);
       return [
         grpcLoad('Vend ES256, unary', ['issuer'], () =>
           unaryCall(issuerClient.vend.bind(issuerClient), request, {

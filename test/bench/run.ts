@@ -53,6 +53,7 @@ import { createRestWorkloads, measureRest, printRest, REFRESH_TARGET } from './r
 import { printSidecar, runSidecar } from './sidecar.js';
 import { type BenchStack, startStack } from './stack.js';
 import { createStreamTransportBench } from './stream-callers.js';
+import { benchVendRequest } from './vend-request.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where figures that the README shows are written. */
@@ -284,12 +285,7 @@ async function measureServers(crypto: readonly CryptoResult[], stack: BenchStack
   try {
     const echo: Operation = () =>
       unaryCall(echoClient.echo.bind(echoClient), ECHO_PAYLOAD, { deadlineMs: DEADLINE_MS });
-    const vendRequest: issuerV1.VendRequest = {
-      tenantId: realm.tenantA,
-      claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
-      keyId: '',
-      timeToLiveSeconds: 0,
-    };
+    const vendRequest = benchVendRequest(realm.tenantA);
     const vend = () =>
       unaryCall(issuerClient.vend.bind(issuerClient), vendRequest, {
         deadlineMs: DEADLINE_MS,

@@ -30,6 +30,7 @@ import { CONNECTIONS, STREAM_FIGURES, type StreamTransportBench } from './peer.j
 import { createCryptoCases } from './raw-crypto.js';
 import { startCallerSessionChains, startDirectChains } from './refresh-chains.js';
 import { streamFigure } from './stream-figure.js';
+import { benchVendRequest } from './vend-request.js';
 
 /** About a Vend request and a little under its response, as the unary echo of run.ts sends. */
 const ECHO_PAYLOAD = Buffer.alloc(256, 'e');
@@ -99,12 +100,7 @@ export function createStreamTransportBench(options: {
           apiKey: stack.sessionApiKey,
           caller: session,
         });
-        const vendRequest: issuerV1.VendRequest = {
-          tenantId: realm.tenantA,
-          claimsJson: JSON.stringify({ sub: 'bench-user', roles: ['user'] }),
-          keyId: '',
-          timeToLiveSeconds: 0,
-        };
+        const vendRequest = benchVendRequest(realm.tenantA);
         // The limit is made of ES256 signing; tenant A must really sign with ES256.
         const alg = headerAlg((await issuer.vend(vendRequest)).token);
         if (alg !== 'ES256') throw new Error(`tenant A signs with ${alg}, expected ES256`);

@@ -9,12 +9,12 @@ import {
   createGrpcTransport,
   createIssuerClient,
   type IssuerClient,
-  TesseraClientError,
   type Transport,
 } from '@tessera/client';
 import { issuerV1 } from '@tessera/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../support/stack.js';
+import { failure } from './client-failure.js';
 
 let s: Stack;
 let issuer: IssuerClient & { close(): void };
@@ -31,16 +31,6 @@ afterAll(async () => {
   issuer.close();
   await s.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<TesseraClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof TesseraClientError))
-    throw new Error(`expected a TesseraClientError, got ${String(error)}`);
-  return error;
-}
 
 describe('@tessera/client against a running issuer', () => {
   it('vends and validates with typed calls and partial requests', async () => {

@@ -23,6 +23,7 @@ import {
 import { issuerV1, transportV1 } from '@tessera/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../support/stack.js';
+import { failure } from './client-failure.js';
 
 let s: Stack;
 
@@ -32,16 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<TesseraClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof TesseraClientError))
-    throw new Error(`expected a TesseraClientError, got ${String(error)}`);
-  return error;
-}
 
 /** What a caller reads off a failure. */
 function shape(error: TesseraClientError) {

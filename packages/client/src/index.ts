@@ -15,6 +15,7 @@ export {
   type SessionClient,
 } from './create-client.js';
 export {
+  clientChannelOptions,
   createGrpcTransport,
   type GrpcTransportOptions,
   type TlsOptions,

@@ -5,6 +5,7 @@ import {
   Metadata,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { clientChannelOptions } from '@tessera/client';
 
 /** A generated client method in its four-argument form, bound to its client. */
 export type UnaryMethod<Req, Res> = (
@@ -25,22 +26,13 @@ export interface UnaryCallOptions {
   readonly signal?: AbortSignal;
 }
 
-const MESSAGE_BYTES = 4 * 1024 * 1024;
-
 /**
- * Options for long-lived channels between tessera services: keepalive pings so a dead peer
- * is noticed between calls (tessera servers are grpc-js, which accepts them), and explicit
- * 4 MiB message limits both ways. `overrides` win.
+ * Options for long-lived channels between tessera services: the same as every channel of
+ * `@tessera/client` (keepalive pings so a dead peer is noticed between calls, explicit 4 MiB
+ * message limits both ways). `overrides` win.
  */
 export function createChannelOptions(overrides: ChannelOptions = {}): ChannelOptions {
-  return {
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.max_receive_message_length': MESSAGE_BYTES,
-    'grpc.max_send_message_length': MESSAGE_BYTES,
-    ...overrides,
-  };
+  return clientChannelOptions(overrides);
 }
 
 /**
