@@ -3,6 +3,8 @@
  * session service), each figure beside a limit measured in the same run:
  *
  * - Envoy `Check`, one repeated token, 64 in flight, against the bare grpc-js echo at 64;
+ *   both loads send bytes encoded before the measurement (raw-check.ts), as Envoy's own
+ *   encoding happens outside the sidecar;
  * - auth-request mode (`GET /auth` as nginx sends it), one repeated token, against a bare
  *   node:http echo (sidecar-http-echo.ts; the sidecar's listener is node:http too), both with
  *   autocannon at 64 connections;
@@ -19,14 +21,15 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { credentials } from '@grpc/grpc-js';
-import { envoyAuthV3, issuerV1 } from '@tessera/contracts';
-import { createChannelOptions, type UnaryMethod, unaryCall } from '@tessera/grpc-runtime';
+import { issuerV1 } from '@tessera/contracts';
+import { createChannelOptions, unaryCall } from '@tessera/grpc-runtime';
 import autocannon from 'autocannon';
 import { type ChildServer, processStats, startChildServer } from './children.js';
 import { EchoServiceClient } from './echo-service.js';
 import { type HttpMeasured, type HttpTarget, measureHttp } from './http-load.js';
 import type { LoadResult } from './load.js';
 import { type Measured, measure, serialLimit, type Timing } from './measure.js';
+import { checkStatusCode, encodeCheckRequest, RawAuthorizationClient } from './raw-check.js';
 import { createCryptoCases } from './raw-crypto.js';
 import { formatBytes, formatMicros, formatRate, formatRatio, NONE, renderTable } from './report.js';
 import { vendPool } from './rest.js';
@@ -143,22 +146,29 @@ export async function runSidecar(options: SidecarBenchOptions): Promise<SidecarR
     stops.push(() => sidecar.server.stop());
     await waitUntilReady(sidecar.httpPort, 30_000);
     const sidecarRssReady = processStats(sidecar.server.pid)?.rssBytes;
-    const envoy = new envoyAuthV3.AuthorizationClient(
+    const envoy = new RawAuthorizationClient(
       `127.0.0.1:${sidecar.grpcPort}`,
       credentials.createInsecure(),
       createChannelOptions(),
     );
     stops.push(async () => envoy.close());
-    const checkMethod = (
-      envoy.check as UnaryMethod<envoyAuthV3.CheckRequest, envoyAuthV3.CheckResponse>
-    ).bind(envoy);
-    const check = async (token: string) => {
-      const response = await unaryCall(checkMethod, checkRequest(token), { deadlineMs });
-      if (response.status?.code !== 0) {
-        throw new Error(`the sidecar denied a fresh token (status ${response.status?.code})`);
-      }
+    const checkBytes = (request: Buffer) =>
+      unaryCall(envoy.check.bind(envoy), request, { deadlineMs });
+    const repeatRequest = encodeCheckRequest(repeatToken, ORIGINAL);
+    const allowedRepeat = await checkBytes(repeatRequest);
+    const firstCode = checkStatusCode(allowedRepeat);
+    if (firstCode !== 0) throw new Error(`the sidecar denied a fresh token (status ${firstCode})`);
+    // The same token gets the same answer, byte for byte: anything else is a failure.
+    const checkRepeatToken = async () => {
+      const response = await checkBytes(repeatRequest);
+      if (!response.equals(allowedRepeat))
+        throw new Error('the sidecar answered a repeat token differently');
     };
-    await check(repeatToken);
+    const firstSeenRequests = pool.map((token) => encodeCheckRequest(token, ORIGINAL));
+    const checkFirstSeenToken = async (request: Buffer) => {
+      const code = checkStatusCode(await checkBytes(request));
+      if (code !== 0) throw new Error(`the sidecar denied a fresh token (status ${code})`);
+    };
 
     const watchEcho = [{ name: 'echo', pid: stack.echo.pid }];
     const watchSidecar = [{ name: 'sidecar', pid: sidecar.server.pid }];
@@ -172,7 +182,7 @@ export async function runSidecar(options: SidecarBenchOptions): Promise<SidecarR
     const checkRepeat = await measure(
       timing,
       'sidecar Check (repeat token)',
-      () => check(repeatToken),
+      checkRepeatToken,
       IN_FLIGHT,
       watchSidecar,
     );
@@ -180,7 +190,7 @@ export async function runSidecar(options: SidecarBenchOptions): Promise<SidecarR
     const checkFirstSeen = await measure(
       timing,
       'sidecar Check (first-seen tokens)',
-      () => check(pool[taken++ % pool.length] ?? ''),
+      () => checkFirstSeenToken(firstSeenRequests[taken++ % pool.length] ?? repeatRequest),
       IN_FLIGHT,
       watchSidecar,
     );
@@ -251,24 +261,6 @@ export async function runSidecar(options: SidecarBenchOptions): Promise<SidecarR
   } finally {
     for (const stop of stops.reverse()) await stop();
   }
-}
-
-function checkRequest(token: string): envoyAuthV3.CheckRequest {
-  return envoyAuthV3.CheckRequest.fromPartial({
-    attributes: {
-      request: {
-        http: {
-          method: ORIGINAL.method,
-          path: ORIGINAL.path,
-          headers: {
-            ':method': ORIGINAL.method,
-            ':path': ORIGINAL.path,
-            authorization: `Bearer ${token}`,
-          },
-        },
-      },
-    },
-  });
 }
 
 /** The fastest raw ES256 verify of raw-crypto.ts, when the run has not measured it already. */

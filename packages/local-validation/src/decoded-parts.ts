@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** A compact JWS's header and payload, parsed but not verified. */
 export interface DecodedParts {
   readonly header: Readonly<Record<string, unknown>>;
@@ -37,36 +39,27 @@ function deepFreeze<T>(value: T): T {
  * used evicted first.
  */
 export class DecodedPartsCache {
-  readonly #capacity: number;
-  readonly #entries = new Map<string, DecodedParts>();
+  // lru-cache, as TokenCache: a hit reorders indexes, it does not re-insert into a Map.
+  readonly #entries: LRUCache<string, DecodedParts> | undefined;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#entries = capacity > 0 ? new LRUCache({ max: capacity }) : undefined;
   }
 
   /** The parts of `token`, from the cache when `key` was decoded recently. */
   decode(key: string, token: string): DecodedParts | undefined {
-    const known = this.#entries.get(key);
-    if (known !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, known);
-      return known;
-    }
+    const known = this.#entries?.get(key);
+    if (known !== undefined) return known;
     const parts = decodeParts(token);
-    if (parts === undefined || this.#capacity <= 0) return parts;
-    this.#entries.set(key, deepFreeze(parts));
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    if (parts !== undefined) this.#entries?.set(key, deepFreeze(parts));
     return parts;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 }

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { VerificationProfile } from '@tessera/jwt-core';
+import { LRUCache } from 'lru-cache';
 
 /**
  * What the cache keeps of a verified token: only what a hit needs besides the token itself,
@@ -26,48 +27,40 @@ export function tokenCacheKey(token: string, tenantId: string | undefined): stri
 }
 
 /**
- * Verified tokens by {@link tokenCacheKey}, least recently used evicted first (a Map keeps
- * insertion order; a hit re-inserts). Only valid results are kept; the caller re-checks
- * expiry and revocation on every hit.
+ * Verified tokens by {@link tokenCacheKey}, least recently used evicted first. Only valid
+ * results are kept; the caller re-checks expiry and revocation on every hit.
+ *
+ * Backed by `lru-cache`, whose recency order lives in preallocated index arrays: a hit moves
+ * two indexes and allocates nothing. Keeping the order in a Map instead (delete and re-insert
+ * on every hit) made each hit of a full cache leave a hole that V8 compacts by rebuilding the
+ * whole table, which was the costliest line of a repeat-token validation.
  */
 export class TokenCache {
-  readonly #capacity: number;
-  readonly #entries = new Map<string, CachedVerification>();
+  readonly #entries: LRUCache<string, CachedVerification> | undefined;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#entries = capacity > 0 ? new LRUCache({ max: capacity }) : undefined;
   }
 
   get(key: string): CachedVerification | undefined {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
-    }
-    return entry;
+    return this.#entries?.get(key);
   }
 
   set(key: string, value: CachedVerification): void {
-    if (this.#capacity <= 0) return;
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    this.#entries?.set(key, value);
   }
 
   /** How many verified tokens are held (never more than the capacity). */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   delete(key: string): void {
-    this.#entries.delete(key);
+    this.#entries?.delete(key);
   }
 
   /** Forgets everything (a new key set may have withdrawn a key the entries relied on). */
   clear(): void {
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 }
