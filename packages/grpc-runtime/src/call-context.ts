@@ -39,6 +39,12 @@ export interface CallContext {
    * server shuts down. Pass it to anything that waits, so an abandoned call stops working.
    */
   readonly signal: AbortSignal;
+  /**
+   * Whether the call has aborted (see `signal`), without making the signal: the runtime creates
+   * a call's AbortSignal only when something asks for `signal`, since most calls finish without
+   * anyone waiting on it and an AbortSignal is one of the costlier objects of a fast call.
+   */
+  aborted(): boolean;
   /** The caller's `x-request-id` when it is a plain token, otherwise a fresh UUID. */
   readonly requestId: string;
   /** Child logger bound to `{ rpc, requestId }`. */
@@ -57,5 +63,35 @@ export class LazyCallValues implements CallValues {
   set<T>(key: CallKey<T>, value: T): void {
     this.#values ??= new Map();
     this.#values.set(key, value);
+  }
+}
+
+/**
+ * A call's abort state. The AbortSignal is made on first use of `signal` (already aborted, with
+ * the reason, when the call aborted before), so a call nobody waits on allocates none.
+ */
+export class LazyAbort {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts with `reason`; later calls change nothing (the first reason is the outcome). */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 }

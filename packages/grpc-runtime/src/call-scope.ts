@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { type CallContext, type CallKind, LazyCallValues } from './call-context.js';
+import { type CallContext, type CallKind, LazyAbort, LazyCallValues } from './call-context.js';
 import { runtimeStatusError } from './error-mapping.js';
 import type { CallPipeline } from './pipeline.js';
 import { cancelledByClient } from './rpc-status-error.js';
@@ -37,13 +37,13 @@ export function openCall(
   kind: CallKind,
   call: SurfaceCall,
 ): CallScope {
-  const controller = new AbortController();
+  const abortState = new LazyAbort();
   const deadline = toEpochMs(call.getDeadline());
   const requestId = requestIdOf(call.metadata);
   let closed = false;
 
   const abort = (reason: unknown) => {
-    if (!closed && !controller.signal.aborted) controller.abort(reason);
+    if (!closed) abortState.abort(reason);
   };
   // Long-lived streams must not hold a server in graceful shutdown; unary calls finish.
   const onShutdown = () => abort(runtimeStatusError('SHUTTING_DOWN', 'server is shutting down'));
@@ -73,7 +73,10 @@ export function openCall(
     metadata: call.metadata,
     peer: call.getPeer(),
     deadline,
-    signal: controller.signal,
+    get signal() {
+      return abortState.signal;
+    },
+    aborted: () => abortState.aborted,
     requestId,
     get log() {
       log ??= pipeline.logger.child({ rpc: method, requestId });

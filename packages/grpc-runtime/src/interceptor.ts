@@ -18,10 +18,11 @@ export type Interceptor = (request: unknown, ctx: CallContext, next: Next) => Pr
 /** A composed chain: the interceptors around the terminal, ready to run one call. */
 export type Chain = (request: unknown, ctx: CallContext) => Promise<unknown>;
 
-// How deep each call has gone into its chain, by the call's abort signal (one per call, kept
-// by every `{ ...ctx }` an interceptor passes on): a link entered at or above a level the call
-// already reached is a second `next()`. Entries go with their calls.
-const reached = new WeakMap<AbortSignal, number>();
+// How deep each call has gone into its chain, by the call's values (one object per call, kept
+// by every `{ ...ctx }` an interceptor passes on; not its signal, which is made only on use):
+// a link entered at or above a level the call already reached is a second `next()`. Entries
+// go with their calls.
+const reached = new WeakMap<object, number>();
 
 /**
  * Composes `interceptors` (outermost first) around `terminal` once, so a call allocates no
@@ -57,9 +58,9 @@ export function composeInterceptors(interceptors: readonly Interceptor[], termin
 
 /** Records that the call of `ctx` entered `level`; false when it had already got that far. */
 function enter(ctx: CallContext, level: number): boolean {
-  const deepest = reached.get(ctx.signal);
+  const deepest = reached.get(ctx.values);
   if (deepest !== undefined && deepest >= level) return false;
-  reached.set(ctx.signal, level);
+  reached.set(ctx.values, level);
   return true;
 }
 

@@ -12,6 +12,7 @@ function context(): CallContext {
     peer: 'test',
     deadline: undefined,
     signal: new AbortController().signal,
+    aborted: () => false,
     requestId: 'r1',
     log: pino({ level: 'silent' }),
     values: new LazyCallValues(),

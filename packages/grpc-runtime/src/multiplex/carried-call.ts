@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { type CallContext, LazyCallValues } from '../call-context.js';
+import { type CallContext, LazyAbort, LazyCallValues } from '../call-context.js';
 import { runtimeStatusError } from '../error-mapping.js';
 import type { CallPipeline } from '../pipeline.js';
 import { cancelledByClient } from '../rpc-status-error.js';
@@ -33,11 +33,11 @@ export function openCarriedCall(
   peer: string,
   timeoutMs: number,
 ): CarriedCallScope {
-  const controller = new AbortController();
+  const abortState = new LazyAbort();
   const deadline = timeoutMs > 0 ? pipeline.clock.now() + timeoutMs : undefined;
   let closed = false;
   const abort = (reason: unknown) => {
-    if (!closed && !controller.signal.aborted) controller.abort(reason);
+    if (!closed) abortState.abort(reason);
   };
   const timer =
     timeoutMs > 0
@@ -56,7 +56,10 @@ export function openCarriedCall(
     metadata,
     peer,
     deadline,
-    signal: controller.signal,
+    get signal() {
+      return abortState.signal;
+    },
+    aborted: () => abortState.aborted,
     requestId,
     get log() {
       log ??= pipeline.logger.child({ rpc: method, requestId });
