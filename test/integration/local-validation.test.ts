@@ -87,5 +87,13 @@ describe('local validation (gateway, sidecar)', () => {
       valid: false,
       reason: 'MALFORMED',
     });
+    // A real header (its kid picks the tenant) over a payload that is not JSON: refused, the
+    // signature failing before the payload is ever read.
+    const [header, , signature = ''] = token.split('.');
+    const garbage = Buffer.from('{not json').toString('base64url');
+    expect(await validator.validate(`${header}.${garbage}.${signature}`)).toMatchObject({
+      valid: false,
+      reason: 'BAD_SIGNATURE',
+    });
   });
 });

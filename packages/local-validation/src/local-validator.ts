@@ -70,11 +70,23 @@ const NO_TENANT: VerificationProfile = Object.freeze({
   audiences: [],
 });
 
-function unverifiedHints(token: string): { kid?: string; iss?: string } {
-  const parts = decodeParts(token);
-  const kid = typeof parts?.header.kid === 'string' ? parts.header.kid : undefined;
-  const iss = typeof parts?.payload.iss === 'string' ? parts.payload.iss : undefined;
-  return { ...(kid ? { kid } : {}), ...(iss ? { iss } : {}) };
+/** The unverified `kid` of a compact JWS's header, if it has one. */
+function unverifiedKid(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString());
+    const kid = typeof header === 'object' && header !== null && 'kid' in header ? header.kid : '';
+    return typeof kid === 'string' && kid !== '' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The unverified `iss` of a compact JWS's payload, if it has one. */
+function unverifiedIssuer(token: string): string | undefined {
+  const iss = decodeParts(token)?.payload.iss;
+  return typeof iss === 'string' && iss !== '' ? iss : undefined;
 }
 
 /**
@@ -129,17 +141,21 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     isRevoked: (claims, profile) => revocations.isRevoked(claims, profile.tenantId, clock.now()),
   });
 
+  // The tenant of a token asked about without one: the profile accepting its key. Only when
+  // several tenants accept that key is the payload decoded, for the `iss` that tells them
+  // apart (the verifier decodes it again, verified, either way).
   const profileFor = (
     token: string,
     tenantId: string | undefined,
   ): VerificationProfile | undefined => {
     const profiles = keys.current()?.profiles ?? [];
     if (tenantId) return profiles.find((profile) => profile.tenantId === tenantId);
-    const { kid, iss } = unverifiedHints(token);
-    return (
-      profiles.find((p) => kid !== undefined && p.keyIds.includes(kid) && p.issuer === iss) ??
-      profiles.find((p) => kid !== undefined && p.keyIds.includes(kid))
-    );
+    const kid = unverifiedKid(token);
+    if (kid === undefined) return undefined;
+    const candidates = profiles.filter((profile) => profile.keyIds.includes(kid));
+    if (candidates.length <= 1) return candidates[0];
+    const iss = unverifiedIssuer(token);
+    return candidates.find((profile) => profile.issuer === iss) ?? candidates[0];
   };
 
   let loaded = false;
