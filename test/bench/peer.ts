@@ -140,6 +140,8 @@ export interface StreamTransportFigure {
   readonly limitOpsPerSecond: number;
   /** How the limit was made up: "1 / (stream echo cost + ES256 sign cost)". */
   readonly limit: string;
+  /** Every round's share of its limit, in the order the rounds ran (this one is the median). */
+  readonly roundShares?: readonly number[];
 }
 
 /** README, Performance: Vend and Rotate over the stream reach 70% of their limit. */
@@ -578,9 +580,10 @@ export function printPeer(result: PeerResult): void {
       'CPU/req: CPU time of every server process of the side per 2xx answer, from /proc\n' +
       '(tessera: gateway + issuer + session + redis-server; peer: its one process).\n' +
       (stream.measured
-        ? 'Stream figures: one run each, back to back with their limits; a cost is 1 / the\n' +
-          'throughput of its own measurement (stream echo and Lua rotate at the same in-flight\n' +
-          'count, ES256 node:crypto sign one at a time).\n'
+        ? `Stream figures: the median of ${stream.figures[0]?.roundShares?.length ?? 1} rounds, each back to back with its limits ` +
+          `(every round's share: ${stream.figures.map((figure) => (figure.roundShares ?? []).map((share) => `${Math.round(share * 100)}%`).join(', ')).join('; ')});\n` +
+          'a cost is 1 / the throughput of its own measurement (stream echo and Lua rotate at the same\n' +
+          'in-flight count, ES256 node:crypto sign one at a time).\n'
         : `gRPC callers over the stream transport: not measured (${stream.reason}).\n`),
   );
 }

@@ -31,3 +31,18 @@ export function streamFigure(
       `${work.name} ${formatMicros(1e6 / work.opsPerSecond)}) = ${formatRate(limitOpsPerSecond)}/s`,
   };
 }
+
+/**
+ * Of one figure's rounds, the one whose share of its limit is the median; its `rounds` lists
+ * every round's share, in the order they ran.
+ */
+export function medianOfLimit(
+  rounds: readonly (StreamTransportFigure | undefined)[],
+): StreamTransportFigure {
+  const present = rounds.filter((round): round is StreamTransportFigure => round !== undefined);
+  const share = (figure: StreamTransportFigure) => figure.opsPerSecond / figure.limitOpsPerSecond;
+  const sorted = [...present].sort((a, b) => share(a) - share(b));
+  const median = sorted[Math.floor(sorted.length / 2)];
+  if (median === undefined) throw new Error('no round to take the median of');
+  return { ...median, roundShares: present.map(share) };
+}
