@@ -34,7 +34,7 @@ describe('streamFigure', () => {
     expect(figure.limit).toBe('1 / (stream echo 50.0 µs + ES256 sign 200 µs) = 4,000/s');
   });
 
-  it('reports the round with the median share of its limit, and every round\'s share', () => {
+  it("reports the round with the median share of its limit, and every round's share", () => {
     const round = (opsPerSecond: number) =>
       streamFigure(
         'Vend, gRPC over the stream transport',
