@@ -1,5 +1,6 @@
 import type { sessionV1 } from '@tessera/contracts';
 import { credentialsMetadata } from '@tessera/grpc-runtime';
+import { Keyring } from '@tessera/jwt-core';
 import { createLocalValidator, type LocalValidator } from '@tessera/local-validation';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ let s: Stack;
 let validator: LocalValidator;
 
 beforeAll(async () => {
-  s = await startStack();
+  // Tenant B also accepts a-rs256, one of A's keys: a kid that names two tenants.
+  s = await startStack({ realm: { tenantBKeyIds: ['b-es256', 'a-rs256'] } });
   validator = createLocalValidator({
     issuer: s.issuerClient,
     session: s.sessionClient,
@@ -95,5 +97,28 @@ describe('local validation (gateway, sidecar)', () => {
       valid: false,
       reason: 'BAD_SIGNATURE',
     });
+  });
+
+  it("tells apart tenants that accept the same key by the token's iss", async () => {
+    // a-rs256 is accepted by tenants A and B (see beforeAll): its kid names two profiles.
+    const keyring = await Keyring.fromEntries(s.realm.keyEntries);
+    const iat = Math.floor(s.clock.now() / 1000);
+    const tokenOf = (issuer: string, tenantId: string) =>
+      keyring.sign('a-rs256', { iss: issuer, sub: 'user-1', tid: tenantId, iat, exp: iat + 300 });
+    const ofB = await validator.validate(await tokenOf(s.realm.issuerB, s.realm.tenantB));
+    expect(ofB.valid ? ofB.tenantId : ofB.reason).toBe(s.realm.tenantB);
+    expect(await validator.validate(await tokenOf(s.realm.issuerA, s.realm.tenantA))).toMatchObject(
+      {
+        valid: true,
+        tenantId: s.realm.tenantA,
+      },
+    );
+    // B's issuer on a token naming tenant A: B's profile is chosen, and refuses it.
+    expect(await validator.validate(await tokenOf(s.realm.issuerB, s.realm.tenantA))).toMatchObject(
+      {
+        valid: false,
+        reason: 'ISSUER_MISMATCH',
+      },
+    );
   });
 });

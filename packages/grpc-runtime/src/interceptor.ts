@@ -9,7 +9,9 @@ export type Next = (request: unknown, ctx: CallContext) => Promise<unknown>;
 /**
  * Middleware around every call (unary and server-stream alike). It may inspect the request
  * and context, reject by throwing (a TesseraError becomes the matching status), pass a
- * different context on (`{ ...ctx, log }`), and observe the outcome by awaiting `next`.
+ * different context on (`{ ...ctx, log }`), and observe the outcome by awaiting `next`. A
+ * context passed on keeps the call's `values`, `signal` and `aborted` (spread them, never
+ * replace them): they are how the chain knows the call, and how it learns the call aborted.
  * Custom interceptors run inside the built-in ones, so what they throw is mapped, logged
  * and counted like a handler's error.
  */

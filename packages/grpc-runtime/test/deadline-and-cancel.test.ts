@@ -54,6 +54,33 @@ describe('deadlines and cancellation', () => {
     expect(await aborted.promise).toMatchObject({ code: Status.DEADLINE_EXCEEDED });
   });
 
+  it('hands a handler that reads ctx.signal only after the deadline an already aborted one', async () => {
+    // The signal is made on first use: a call that aborted before anyone asked must still
+    // answer aborted() and give out a signal aborted with the deadline as its reason.
+    const seen = deferred<{ aborted: boolean; signalAborted: boolean; reason: unknown }>();
+    harness = await startIssuer({
+      vend: async (_request, ctx) => {
+        const before = ctx.aborted();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        seen.resolve({
+          aborted: ctx.aborted() && !before,
+          signalAborted: ctx.signal.aborted,
+          reason: ctx.signal.reason,
+        });
+        return { token: 'too late' };
+      },
+    });
+    const { client } = harness;
+    const error = await rejection(unaryCall(client.vend.bind(client), VEND, { deadlineMs: 200 }));
+
+    expect(error.code).toBe(Status.DEADLINE_EXCEEDED);
+    expect(await seen.promise).toMatchObject({
+      aborted: true,
+      signalAborted: true,
+      reason: { code: Status.DEADLINE_EXCEEDED },
+    });
+  });
+
   it('aborts ctx.signal when the client cancels, and records CANCELLED', async () => {
     const started = deferred();
     const aborted = deferred();

@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { lruOf } from './token-cache.js';
 
 /** A compact JWS's header and payload, parsed but not verified. */
 export interface DecodedParts {
@@ -43,7 +44,7 @@ export class DecodedPartsCache {
   readonly #entries: LRUCache<string, DecodedParts> | undefined;
 
   constructor(capacity: number) {
-    this.#entries = capacity > 0 ? new LRUCache({ max: capacity }) : undefined;
+    this.#entries = lruOf(capacity);
   }
 
   /** The parts of `token`, from the cache when `key` was decoded recently. */

@@ -27,6 +27,18 @@ export function tokenCacheKey(token: string, tenantId: string | undefined): stri
 }
 
 /**
+ * An LRU of `capacity` entries, or none at 0. lru-cache reserves its index arrays for the whole
+ * capacity up front (~30 bytes per entry before any is stored), so a capacity is a number of
+ * entries to pay for, not a ceiling that costs nothing.
+ */
+export function lruOf<V extends object>(capacity: number): LRUCache<string, V> | undefined {
+  if (!Number.isSafeInteger(capacity) || capacity < 0) {
+    throw new RangeError(`a cache capacity is a whole number of entries ≥ 0, not ${capacity}`);
+  }
+  return capacity === 0 ? undefined : new LRUCache<string, V>({ max: capacity });
+}
+
+/**
  * Verified tokens by {@link tokenCacheKey}, least recently used evicted first. Only valid
  * results are kept; the caller re-checks expiry and revocation on every hit.
  *
@@ -39,7 +51,7 @@ export class TokenCache {
   readonly #entries: LRUCache<string, CachedVerification> | undefined;
 
   constructor(capacity: number) {
-    this.#entries = capacity > 0 ? new LRUCache({ max: capacity }) : undefined;
+    this.#entries = lruOf(capacity);
   }
 
   get(key: string): CachedVerification | undefined {

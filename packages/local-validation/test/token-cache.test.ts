@@ -62,4 +62,10 @@ describe('verified-token cache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size).toBe(0);
   });
+
+  it('refuses a capacity that is not a whole number of entries', () => {
+    for (const capacity of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new TokenCache(capacity)).toThrow(RangeError);
+    }
+  });
 });
