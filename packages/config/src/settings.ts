@@ -9,21 +9,42 @@ export interface EffectiveJwtSettings {
   readonly signingKeyId: string | undefined;
 }
 
+// Realm objects are never mutated (a reload builds new ones), so the settings of a tenant and
+// application pair are computed once per realm and dropped with it.
+const computed = new WeakMap<
+  TenantConfig,
+  Map<ApplicationConfig | undefined, EffectiveJwtSettings>
+>();
+
 /**
  * Applies an application's overrides on top of its tenant's settings, as FusionAuth does
- * when `jwtConfiguration.enabled` is set on the application.
+ * when `jwtConfiguration.enabled` is set on the application. Computed once per tenant and
+ * application of a loaded realm (every token minted asks), frozen since callers share it.
  */
 export function effectiveJwtSettings(
   tenant: TenantConfig,
   application?: ApplicationConfig,
 ): EffectiveJwtSettings {
-  return {
-    accessTokenTimeToLiveSeconds:
-      application?.jwt.accessTokenTimeToLiveSeconds ?? tenant.jwt.accessTokenTimeToLiveSeconds,
-    maximumTimeToLiveSeconds: tenant.jwt.maximumTimeToLiveSeconds,
-    refreshToken: { ...tenant.refreshToken, ...stripUndefined(application?.refreshToken ?? {}) },
-    signingKeyId: application?.jwt.signingKeyId,
-  };
+  let byApplication = computed.get(tenant);
+  if (byApplication === undefined) {
+    byApplication = new Map();
+    computed.set(tenant, byApplication);
+  }
+  let settings = byApplication.get(application);
+  if (settings === undefined) {
+    settings = Object.freeze({
+      accessTokenTimeToLiveSeconds:
+        application?.jwt.accessTokenTimeToLiveSeconds ?? tenant.jwt.accessTokenTimeToLiveSeconds,
+      maximumTimeToLiveSeconds: tenant.jwt.maximumTimeToLiveSeconds,
+      refreshToken: Object.freeze({
+        ...tenant.refreshToken,
+        ...stripUndefined(application?.refreshToken ?? {}),
+      }),
+      signingKeyId: application?.jwt.signingKeyId,
+    });
+    byApplication.set(application, settings);
+  }
+  return settings;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -204,6 +204,29 @@ describe('effectiveJwtSettings', () => {
     expect(settings.refreshToken.usagePolicy).toBe('OneTimeUse');
     expect(settings.refreshToken.expirationPolicy).toBe('Fixed');
   });
+
+  it('computes the settings of a tenant and application once per loaded realm, frozen', () => {
+    const text = `${minimal}applications:
+  - id: ${APP}
+    tenantId: ${TENANT}
+    name: app
+    jwt: { accessTokenTimeToLiveSeconds: 60 }
+`;
+    const realm = parseRealm(text, 'r.yaml');
+    const tenant = realm.tenants.get(TENANT)!;
+    const app = realm.applications.get(APP)!;
+    const settings = effectiveJwtSettings(tenant, app);
+    expect(effectiveJwtSettings(tenant, app)).toBe(settings);
+    expect(effectiveJwtSettings(tenant)).not.toBe(settings);
+    expect(Object.isFrozen(settings) && Object.isFrozen(settings.refreshToken)).toBe(true);
+    // A reloaded realm is new objects, so its settings are computed again from it.
+    const reloaded = parseRealm(text.replace('60 }', '90 }'), 'r.yaml');
+    const again = effectiveJwtSettings(
+      reloaded.tenants.get(TENANT)!,
+      reloaded.applications.get(APP)!,
+    );
+    expect(again.accessTokenTimeToLiveSeconds).toBe(90);
+  });
 });
 
 describe('loadRealmFile', () => {
