@@ -20,11 +20,22 @@ export function createSidecarMetrics(
   registry: Registry,
   sources: { readonly validator: LocalValidator; readonly freshness: () => Freshness },
 ): SidecarMetrics {
-  const decisions = new Counter({
+  // Decisions are counted in plain numbers and added to the counter when it is scraped:
+  // prom-client hashes the label set on every inc(), and a decision is the sidecar's hot path.
+  const uncounted = new Map<DecisionMode, Map<string, number>>();
+  new Counter({
     name: 'tessera_sidecar_decisions_total',
     help: 'Access decisions, by where they were asked for and their reason (ALLOWED, VALID, INVALID_<reason>, MISSING_TOKEN, INSUFFICIENT_SCOPE, UNAVAILABLE).',
     labelNames: ['mode', 'reason'],
     registers: [registry],
+    collect() {
+      for (const [mode, byReason] of uncounted) {
+        for (const [reason, count] of byReason) {
+          if (count > 0) this.inc({ mode, reason }, count);
+        }
+        byReason.clear();
+      }
+    },
   });
   new Gauge({
     name: 'tessera_sidecar_cache_hit_ratio',
@@ -79,7 +90,12 @@ export function createSidecarMetrics(
   });
   return {
     decided(mode, reason) {
-      decisions.inc({ mode, reason });
+      let byReason = uncounted.get(mode);
+      if (byReason === undefined) {
+        byReason = new Map();
+        uncounted.set(mode, byReason);
+      }
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
     },
   };
 }
