@@ -8,51 +8,17 @@
  * the same work per call, the Check figure and its echo limit differ only by what the sidecar
  * does.
  */
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  type Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type Metadata,
-  makeGenericClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import { envoyAuthV3 } from '@tessera/contracts';
+import { bytesClient, bytesMethod } from './echo-service.js';
 
-const identity = (bytes: Buffer): Buffer => bytes;
-
-const RawAuthorizationService = {
-  check: {
-    path: '/envoy.service.auth.v3.Authorization/Check',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-} as const;
-
-/** An Authorization client sending and receiving bytes, shaped like the ts-proto clients. */
-export interface RawAuthorizationClient extends Client {
-  check(
-    request: Buffer,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Buffer) => void,
-  ): ClientUnaryCall;
-}
+/** An Authorization client sending and receiving bytes. */
+export type RawAuthorizationClient = InstanceType<typeof RawAuthorizationClient>;
 
 /** Constructor of {@link RawAuthorizationClient}. */
-export const RawAuthorizationClient = makeGenericClientConstructor(
-  RawAuthorizationService,
+export const RawAuthorizationClient = bytesClient(
+  { check: bytesMethod('/envoy.service.auth.v3.Authorization/Check') },
   'envoy.service.auth.v3.Authorization',
-) as unknown as new (
-  address: string,
-  credentials: ChannelCredentials,
-  options?: Partial<ClientOptions>,
-) => RawAuthorizationClient;
+);
 
 /** The request a proxy asks about. */
 export interface OriginalRequest {
