@@ -181,6 +181,30 @@ describe('@tessera/client over the stream transport, against a running stack', (
 
 type Exchange = ServerDuplexStream<transportV1.ExchangeRequest, transportV1.ExchangeResponse>;
 
+type ScriptedIssuer = Awaited<ReturnType<typeof scriptedIssuer>>;
+
+/**
+ * Runs `body` with a scripted issuer (see {@link scriptedIssuer}) and a client of it over the
+ * stream transport, built with `options`; both are closed after, whatever `body` did.
+ */
+async function withScriptedIssuer(
+  scripted: Promise<ScriptedIssuer>,
+  options: Omit<Parameters<typeof createIssuerClient>[0], 'transport'>,
+  body: (server: ScriptedIssuer, issuer: ReturnType<typeof createIssuerClient>) => Promise<void>,
+): Promise<void> {
+  const server = await scripted;
+  const issuer = createIssuerClient({
+    ...options,
+    transport: createStreamTransport({ address: server.address, tls: false, apiKey: 'k' }),
+  });
+  try {
+    await body(server, issuer);
+  } finally {
+    issuer.close();
+    server.stop();
+  }
+}
+
 /**
  * A real server of MultiplexService whose answers a test scripts: per method, UNAVAILABLE,
  * UNIMPLEMENTED, or no answer at all; it also serves the unary Validate (the fallback's).
@@ -264,92 +288,72 @@ const GET_JWKS = '/tessera.issuer.v1.IssuerService/GetJwks';
 
 describe('@tessera/client over the stream transport: deadlines, cancels, retries, fallback', () => {
   it('ends a call that gets no answer at its deadline', async () => {
-    const scripted = await scriptedIssuer({ GetJwks: 'never' });
-    const issuer = createIssuerClient({
-      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
-      deadlineMs: 200,
-    });
-    try {
-      const late = await failure(issuer.getJwks({}));
-      expect(late.code).toBe('DEADLINE_EXCEEDED');
-      expect(late.method).toBe(GET_JWKS);
-      expect(scripted.carried).toEqual([GET_JWKS]);
-    } finally {
-      issuer.close();
-      scripted.stop();
-    }
+    await withScriptedIssuer(
+      scriptedIssuer({ GetJwks: 'never' }),
+      { deadlineMs: 200 },
+      async (scripted, issuer) => {
+        const late = await failure(issuer.getJwks({}));
+        expect(late.code).toBe('DEADLINE_EXCEEDED');
+        expect(late.method).toBe(GET_JWKS);
+        expect(scripted.carried).toEqual([GET_JWKS]);
+      },
+    );
   });
 
   it('cancels a call on abort, and tells the server', async () => {
-    const scripted = await scriptedIssuer({ GetJwks: 'never' });
-    const issuer = createIssuerClient({
-      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
-      deadlineMs: 60_000,
-    });
-    try {
-      const abort = new AbortController();
-      const sent = scripted.callSeen();
-      const cancelled = scripted.cancelSeen();
-      const call = failure(issuer.getJwks({}, { signal: abort.signal }));
-      await sent;
-      abort.abort();
-      const error = await call;
-      expect(error.code).toBe('CANCELLED');
-      await cancelled;
-      expect(scripted.cancelled).toHaveLength(1);
-      // An already aborted signal never reaches the server.
-      expect((await failure(issuer.getJwks({}, { signal: abort.signal }))).code).toBe('CANCELLED');
-      expect(scripted.carried).toEqual([GET_JWKS]);
-    } finally {
-      issuer.close();
-      scripted.stop();
-    }
+    await withScriptedIssuer(
+      scriptedIssuer({ GetJwks: 'never' }),
+      { deadlineMs: 60_000 },
+      async (scripted, issuer) => {
+        const abort = new AbortController();
+        const sent = scripted.callSeen();
+        const cancelled = scripted.cancelSeen();
+        const call = failure(issuer.getJwks({}, { signal: abort.signal }));
+        await sent;
+        abort.abort();
+        const error = await call;
+        expect(error.code).toBe('CANCELLED');
+        await cancelled;
+        expect(scripted.cancelled).toHaveLength(1);
+        // An already aborted signal never reaches the server.
+        expect((await failure(issuer.getJwks({}, { signal: abort.signal }))).code).toBe(
+          'CANCELLED',
+        );
+        expect(scripted.carried).toEqual([GET_JWKS]);
+      },
+    );
   });
 
   it('retries an idempotent RPC after UNAVAILABLE, never one that mints', async () => {
-    const scripted = await scriptedIssuer({ Validate: 'unavailable', Vend: 'unavailable' });
-    const issuer = createIssuerClient({
-      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
-      retry: { maxAttempts: 3, initialBackoffMs: 1 },
-    });
-    try {
-      expect((await failure(issuer.validate({ token: 't' }))).code).toBe('UNAVAILABLE');
-      expect(scripted.carried.filter((path) => path === VALIDATE)).toHaveLength(3);
-      expect((await failure(issuer.vend({ claimsJson: '{}' }))).code).toBe('UNAVAILABLE');
-      expect(scripted.carried.filter((path) => path === VEND)).toHaveLength(1);
-    } finally {
-      issuer.close();
-      scripted.stop();
-    }
+    await withScriptedIssuer(
+      scriptedIssuer({ Validate: 'unavailable', Vend: 'unavailable' }),
+      { retry: { maxAttempts: 3, initialBackoffMs: 1 } },
+      async (scripted, issuer) => {
+        expect((await failure(issuer.validate({ token: 't' }))).code).toBe('UNAVAILABLE');
+        expect(scripted.carried.filter((path) => path === VALIDATE)).toHaveLength(3);
+        expect((await failure(issuer.vend({ claimsJson: '{}' }))).code).toBe('UNAVAILABLE');
+        expect(scripted.carried.filter((path) => path === VEND)).toHaveLength(1);
+      },
+    );
   });
 
   it('sends a method the stream does not carry over the fallback, from then on directly', async () => {
-    const scripted = await scriptedIssuer({ Validate: 'unimplemented' });
-    const issuer = createIssuerClient({
-      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
-    });
-    try {
-      expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
-      expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
-      expect(scripted.carried).toEqual([VALIDATE]);
-      expect(scripted.unaryValidate.calls).toBe(2);
-    } finally {
-      issuer.close();
-      scripted.stop();
-    }
+    await withScriptedIssuer(
+      scriptedIssuer({ Validate: 'unimplemented' }),
+      {},
+      async (scripted, issuer) => {
+        expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
+        expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
+        expect(scripted.carried).toEqual([VALIDATE]);
+        expect(scripted.unaryValidate.calls).toBe(2);
+      },
+    );
   });
 
   it('falls back for a server that has no MultiplexService at all', async () => {
-    const scripted = await scriptedIssuer({}, false);
-    const issuer = createIssuerClient({
-      transport: createStreamTransport({ address: scripted.address, tls: false, apiKey: 'k' }),
-    });
-    try {
+    await withScriptedIssuer(scriptedIssuer({}, false), {}, async (scripted, issuer) => {
       expect(await issuer.validate({ token: 't' })).toMatchObject({ valid: true });
       expect(scripted.unaryValidate.calls).toBe(1);
-    } finally {
-      issuer.close();
-      scripted.stop();
-    }
+    });
   });
 });

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { commonV1, type issuerV1, type sessionV1 } from '@tessera/contracts';
 import { readErrorDetails } from '@tessera/grpc-runtime';
 import { randomApiKey } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, type Stack, startStack } from '../support/stack.js';
+import { addSingleMethodKey, claimsOf, type Stack, startStack } from '../support/stack.js';
 
 const GENERATE_SCOPE = 'AuthenticationToken.Write';
 
@@ -13,15 +12,11 @@ const createKey = randomApiKey();
 
 beforeAll(async () => {
   s = await startStack();
-  const yaml = readFileSync(s.realm.realmFile, 'utf8');
-  s.realm.writeRealm(
-    yaml.replace(
-      'apiKeys:\n',
-      `apiKeys:\n  - { id: create-only, key: ${createKey}, tenantId: ${s.realm.tenantA}, permissions: { tessera.session.v1.SessionService/Create: [CALL] } }\n`,
-    ),
-  );
-  expect(s.session.realm.reload()).toBe(true);
-  expect(await s.issuer.state.reload()).toBe(true);
+  await addSingleMethodKey(s, {
+    id: 'create-only',
+    key: createKey,
+    method: 'tessera.session.v1.SessionService/Create',
+  });
 });
 afterAll(() => s?.close());
 

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { issuerV1 } from '@tessera/contracts';
 import { readErrorDetails } from '@tessera/grpc-runtime';
 import { randomApiKey } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimsOf, type Stack, startStack } from '../support/stack.js';
+import { addSingleMethodKey, claimsOf, type Stack, startStack } from '../support/stack.js';
 
 const GENERATE_SCOPE = 'AuthenticationToken.Write';
 
@@ -13,14 +12,11 @@ const loginKey = randomApiKey();
 
 beforeAll(async () => {
   s = await startStack();
-  const yaml = readFileSync(s.realm.realmFile, 'utf8');
-  s.realm.writeRealm(
-    yaml.replace(
-      'apiKeys:\n',
-      `apiKeys:\n  - { id: login-only, key: ${loginKey}, tenantId: ${s.realm.tenantA}, permissions: { tessera.issuer.v1.IssuerService/StartSession: [CALL] } }\n`,
-    ),
-  );
-  expect(await s.issuer.state.reload()).toBe(true);
+  await addSingleMethodKey(s, {
+    id: 'login-only',
+    key: loginKey,
+    method: 'tessera.issuer.v1.IssuerService/StartSession',
+  });
 });
 afterAll(() => s?.close());
 

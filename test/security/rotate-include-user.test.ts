@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { commonV1, type sessionV1 } from '@tessera/contracts';
+import { commonV1, sessionV1 } from '@tessera/contracts';
 import { randomApiKey } from '@tessera/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../gateway/support-fusionauth.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { addSingleMethodKey, type Stack, startStack } from '../support/stack.js';
 
 let s: Stack;
 /** A key allowed only the session service's Rotate, locked to tenant A. */
@@ -11,14 +10,11 @@ const rotateKey = randomApiKey();
 
 beforeAll(async () => {
   s = await startStack();
-  const yaml = readFileSync(s.realm.realmFile, 'utf8');
-  s.realm.writeRealm(
-    yaml.replace(
-      'apiKeys:\n',
-      `apiKeys:\n  - { id: rotate-only, key: ${rotateKey}, tenantId: ${s.realm.tenantA}, permissions: { tessera.session.v1.SessionService/Rotate: [CALL] } }\n`,
-    ),
-  );
-  expect(s.session.realm.reload()).toBe(true);
+  await addSingleMethodKey(s, {
+    id: 'rotate-only',
+    key: rotateKey,
+    method: 'tessera.session.v1.SessionService/Rotate',
+  });
 });
 afterAll(() => s?.close());
 
@@ -27,7 +23,7 @@ async function createSession(userId: string): Promise<string> {
   const created = await s.call<sessionV1.CreateRequest, sessionV1.CreateResponse>(
     s.sessionClient,
     'create',
-    {
+    sessionV1.CreateRequest.fromPartial({
       tenantId: s.realm.tenantA,
       applicationId: s.realm.applicationA,
       userId,
@@ -39,15 +35,7 @@ async function createSession(userId: string): Promise<string> {
         gracePeriodSeconds: 0,
         revokeFamilyOnReuse: false,
       },
-      device: undefined,
-      scopes: [],
-      dataJson: '',
-      sessionClaims: undefined,
-      requestId: '',
-      startInstant: 0n,
-      presenter: undefined,
-      sourceId: '',
-    },
+    }),
   );
   return created.refreshToken;
 }

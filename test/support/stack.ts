@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ManualClock } from '@tessera/clock';
 import { issuerV1, sessionV1 } from '@tessera/contracts';
@@ -177,6 +178,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Decodes a JWT payload without verifying it. */
+/**
+ * Adds to the stack's realm an API key locked to tenant A and allowed only `method`
+ * (`tessera.session.v1.SessionService/Rotate`, say), and reloads the realm in the session
+ * service and the issuer: the least-privileged caller of a security test.
+ */
+export async function addSingleMethodKey(
+  stack: Stack,
+  key: { readonly id: string; readonly key: string; readonly method: string },
+): Promise<void> {
+  const yaml = readFileSync(stack.realm.realmFile, 'utf8');
+  stack.realm.writeRealm(
+    yaml.replace(
+      'apiKeys:\n',
+      `apiKeys:\n  - { id: ${key.id}, key: ${key.key}, tenantId: ${stack.realm.tenantA}, permissions: { ${key.method}: [CALL] } }\n`,
+    ),
+  );
+  if (!stack.session.realm.reload()) throw new Error('the session service refused the realm');
+  if (!(await stack.issuer.state.reload())) throw new Error('the issuer refused the realm');
+}
+
 export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
 }
