@@ -39,7 +39,6 @@ export function openCall(
 ): CallScope {
   const abortState = new LazyAbort();
   const deadline = toEpochMs(call.getDeadline());
-  const requestId = requestIdOf(call.metadata);
   let closed = false;
 
   const abort = (reason: unknown) => {
@@ -64,26 +63,14 @@ export function openCall(
   if (call.cancelled) onCancelled();
   if (watchShutdown && pipeline.shutdownSignal.aborted) onShutdown();
 
-  // The child logger is made on first use only: binding values pass through pino's redaction,
-  // which costs more than the rest of a fast call, and most successful calls never log.
-  let log: Logger | undefined;
-  const ctx: CallContext = {
+  const ctx = callContext(pipeline, {
     method,
     kind,
     metadata: call.metadata,
     peer: call.getPeer(),
     deadline,
-    get signal() {
-      return abortState.signal;
-    },
-    aborted: () => abortState.aborted,
-    requestId,
-    get log() {
-      log ??= pipeline.logger.child({ rpc: method, requestId });
-      return log;
-    },
-    values: new LazyCallValues(),
-  };
+    abortState,
+  });
   return {
     ctx,
     close() {
@@ -97,6 +84,46 @@ export function openCall(
 function toEpochMs(deadline: Date | number): number | undefined {
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** What {@link callContext} builds a context from. */
+export interface CallFacts {
+  readonly method: string;
+  readonly kind: CallKind;
+  readonly metadata: Metadata;
+  readonly peer: string;
+  readonly deadline: number | undefined;
+  /** Owned by the scope, which aborts it; the context only reads it. */
+  readonly abortState: LazyAbort;
+}
+
+/**
+ * The context of one call, unary, server-stream or carried by a multiplexed stream alike: the
+ * request id from `x-request-id` when it is a plain token, a child logger made on first use
+ * only (binding values pass through pino's redaction, which costs more than the rest of a
+ * fast call, and most successful calls never log), and the signal made on first use.
+ */
+export function callContext(pipeline: CallPipeline, facts: CallFacts): CallContext {
+  const { method, abortState } = facts;
+  const requestId = requestIdOf(facts.metadata);
+  let log: Logger | undefined;
+  return {
+    method,
+    kind: facts.kind,
+    metadata: facts.metadata,
+    peer: facts.peer,
+    deadline: facts.deadline,
+    get signal() {
+      return abortState.signal;
+    },
+    aborted: () => abortState.aborted,
+    requestId,
+    get log() {
+      log ??= pipeline.logger.child({ rpc: method, requestId });
+      return log;
+    },
+    values: new LazyCallValues(),
+  };
 }
 
 function requestIdOf(metadata: Metadata): string {

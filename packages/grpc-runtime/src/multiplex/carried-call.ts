@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
-import { type CallContext, LazyAbort, LazyCallValues } from '../call-context.js';
+import { type CallContext, LazyAbort } from '../call-context.js';
+import { callContext } from '../call-scope.js';
 import { runtimeStatusError } from '../error-mapping.js';
 import type { CallPipeline } from '../pipeline.js';
 import { cancelledByClient } from '../rpc-status-error.js';
@@ -14,10 +13,6 @@ export interface CarriedCallScope {
   /** Releases the deadline timer; later cancels are ignored. */
   close(): void;
 }
-
-// Same rule as the unary path (call-scope.ts): a caller-chosen id is only trusted as a
-// correlation token when it cannot inject anything.
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Builds the context of a carried call so that the chain cannot tell it from a unary call:
@@ -46,27 +41,14 @@ export function openCarriedCall(
           timeoutMs,
         )
       : undefined;
-  const value = metadata.get('x-request-id')[0];
-  const requestId =
-    typeof value === 'string' && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
-  let log: Logger | undefined;
-  const ctx: CallContext = {
+  const ctx = callContext(pipeline, {
     method,
     kind: 'unary',
     metadata,
     peer,
     deadline,
-    get signal() {
-      return abortState.signal;
-    },
-    aborted: () => abortState.aborted,
-    requestId,
-    get log() {
-      log ??= pipeline.logger.child({ rpc: method, requestId });
-      return log;
-    },
-    values: new LazyCallValues(),
-  };
+    abortState,
+  });
   return {
     ctx,
     cancel: () => abort(cancelledByClient()),
