@@ -4,7 +4,8 @@
  *
  * Each proto package is re-exported as a namespace so names never collide:
  * `issuerV1.VendRequest`, `sessionV1.RefreshToken`, `commonV1.ValidationReason`. The `envoy*`
- * namespaces are Envoy's ext_authz API (a subset under `proto/envoy`, Envoy's field numbers).
+ * namespaces are Envoy's ext_authz API (a subset under `proto/envoy`, Envoy's field numbers);
+ * `grpcHealthV1` is gRPC's standard health protocol (`proto/grpc/health/v1`, unchanged).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ export * as envoyTypeV3 from './gen/envoy/type/v3/http_status.js';
 export * as googleProtobufAny from './gen/google/protobuf/any.js';
 export * as googleRpc from './gen/google/rpc/error_details.js';
 export * as googleRpcStatus from './gen/google/rpc/status.js';
+export * as grpcHealthV1 from './gen/grpc/health/v1/health.js';
 export * as commonV1 from './gen/tessera/common/v1/common.js';
 export * as issuerV1 from './gen/tessera/issuer/v1/issuer.js';
 export * as sessionV1 from './gen/tessera/session/v1/session.js';
@@ -45,6 +47,9 @@ export const SERVICE_PROTO_FILES = [
   'tessera/session/v1/session.proto',
   'tessera/transport/v1/transport.proto',
 ] as const;
+
+/** The .proto file of gRPC's standard health service, relative to the proto root. */
+export const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto';
 
 /** The .proto file of Envoy's ext_authz service (served by the sidecar), relative to the proto root. */
 export const ENVOY_AUTHORIZATION_PROTO_FILE = 'envoy/service/auth/v3/external_auth.proto';

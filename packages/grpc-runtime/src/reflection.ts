@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { HEALTH_PROTO_FILE } from '@tessera/contracts';
 
 // @grpc/reflection and @grpc/proto-loader are loaded only by a server that serves reflection:
 // imported statically they were loaded (code, and heap for their modules) by every process
@@ -10,15 +9,14 @@ const load = createRequire(import.meta.url);
 
 /** Which .proto files describe the services, for server reflection. */
 export interface ReflectionOptions {
-  /** Directory the file names are relative to (and imports are resolved from). */
+  /**
+   * Directory the file names are relative to (and imports are resolved from); it holds
+   * `grpc/health/v1/health.proto` too, as tessera's `proto/` does.
+   */
   readonly protoRoot: string;
   /** e.g. `['tessera/issuer/v1/issuer.proto']`. */
   readonly files: readonly string[];
 }
-
-// grpc-health-check ships its proto as <root>/health/v1/health.proto.
-const HEALTH_PROTO_ROOT = resolve(dirname(healthProtoPath), '..', '..');
-const HEALTH_PROTO_FILE = 'health/v1/health.proto';
 
 /**
  * Adds `grpc.reflection.v1` and `v1alpha` describing the given files plus grpc.health.v1,
@@ -31,7 +29,7 @@ export function addReflection(
   const { loadSync } = load('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
   const { ReflectionService } = load('@grpc/reflection') as typeof import('@grpc/reflection');
   const definition = loadSync([...options.files, HEALTH_PROTO_FILE], {
-    includeDirs: [options.protoRoot, HEALTH_PROTO_ROOT],
+    includeDirs: [options.protoRoot],
     longs: String,
     enums: String,
     defaults: true,

@@ -137,6 +137,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
   const drain = async (graceMs: number): Promise<void> => {
     shutdownController.abort();
     health.setAll('NOT_SERVING');
+    health.endWatches();
     logger.info({ graceMs }, 'grpc server shutting down');
     const graceful = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {

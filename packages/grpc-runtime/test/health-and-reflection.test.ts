@@ -1,7 +1,14 @@
-import type { ServiceError } from '@grpc/grpc-js';
-import { status as Status } from '@grpc/grpc-js';
+import { once } from 'node:events';
+import {
+  type ClientReadableStream,
+  Server,
+  ServerCredentials,
+  type ServiceError,
+  status as Status,
+} from '@grpc/grpc-js';
 import { defaultProtoRoot, SERVICE_PROTO_FILES } from '@tessera/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { addHealth } from '../src/health.js';
 import { HealthClient, ReflectionClient } from './support/generic-clients.js';
 import { type IssuerHarness, startIssuer } from './support/issuer-harness.js';
 
@@ -49,9 +56,39 @@ describe('health', () => {
     expect(harness.runtime.shuttingDown).toBe(true);
     await seen(2);
     expect(statuses).toEqual(['SERVING', 'NOT_SERVING']);
-    // An open watch would hold the graceful shutdown until its grace period ends.
-    watch.cancel();
+    // The server ends its watches itself: an open one would hold the graceful shutdown until
+    // its grace period (10 s here) ran out, and the test's own 5 s timeout first.
+    await once(watch, 'end');
     await stopping;
+  });
+
+  it('tells watchers only of changes, and keeps a watch of an unknown service open', async () => {
+    harness = await startIssuer({});
+    health = new HealthClient(harness.address);
+    const overall = collect(health.watch(''));
+    const unknown = collect(health.watch('no.such.Service'));
+    await vi.waitFor(() => expect(overall.statuses).toEqual(['SERVING']));
+    await vi.waitFor(() => expect(unknown.statuses).toEqual(['SERVICE_UNKNOWN']));
+    harness.runtime.setReady(false);
+    await vi.waitFor(() => expect(overall.statuses).toEqual(['SERVING', 'NOT_SERVING']));
+    harness.runtime.setReady(true);
+    await vi.waitFor(() => expect(overall.statuses).toEqual(['SERVING', 'NOT_SERVING', 'SERVING']));
+    // A Check round trip after the last change: anything more would have been sent by now.
+    expect(await health.check('')).toBe('SERVING');
+    expect(overall.statuses).toHaveLength(3);
+    expect(unknown.statuses).toEqual(['SERVICE_UNKNOWN']);
+    expect(unknown.ended).toBe(false);
+    overall.stream.cancel();
+    unknown.stream.cancel();
+  });
+
+  it('lists the overall status and every service', async () => {
+    harness = await startIssuer({});
+    health = new HealthClient(harness.address);
+    expect(await health.list()).toMatchObject({
+      '': 'SERVING',
+      'tessera.issuer.v1.IssuerService': 'SERVING',
+    });
   });
 
   it('follows setReady both ways while serving', async () => {
@@ -66,6 +103,55 @@ describe('health', () => {
     expect(await health.check('')).toBe('SERVING');
   });
 });
+
+describe('health watchers', () => {
+  it('refuses a watch past the bound with RESOURCE_EXHAUSTED and takes one again once a watcher leaves', async () => {
+    const server = new Server();
+    const reporter = addHealth(server, ['x.Service'], { maxWatchers: 2 });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    reporter.setAll('SERVING');
+    const client = new HealthClient(`127.0.0.1:${port}`);
+    try {
+      const first = collect(client.watch(''));
+      const second = collect(client.watch('x.Service'));
+      await vi.waitFor(() => expect(first.statuses).toEqual(['SERVING']));
+      await vi.waitFor(() => expect(second.statuses).toEqual(['SERVING']));
+      const third = collect(client.watch(''));
+      await vi.waitFor(() => expect(third.error?.code).toBe(Status.RESOURCE_EXHAUSTED));
+      expect(third.error?.details).toMatch(/2 health watchers/);
+      first.stream.cancel();
+      const fourth = collect(client.watch(''));
+      await vi.waitFor(() => expect(fourth.statuses).toEqual(['SERVING']));
+      second.stream.cancel();
+      fourth.stream.cancel();
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  });
+});
+
+/** A watch's statuses as they arrive, its error, and whether it ended. */
+function collect(stream: ClientReadableStream<object>) {
+  const seen: {
+    stream: ClientReadableStream<object>;
+    statuses: string[];
+    error: ServiceError | undefined;
+    ended: boolean;
+  } = { stream, statuses: [], error: undefined, ended: false };
+  stream.on('data', (message: { status?: unknown }) => seen.statuses.push(String(message.status)));
+  stream.on('error', (error: ServiceError) => {
+    if (error.code !== Status.CANCELLED) seen.error = error;
+  });
+  stream.on('end', () => {
+    seen.ended = true;
+  });
+  return seen;
+}
 
 describe('reflection', () => {
   let harness: IssuerHarness | undefined;

@@ -1,12 +1,5 @@
-import {
-  type Client,
-  credentials,
-  makeGenericClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
-
-const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+import { type Client, credentials, Metadata } from '@grpc/grpc-js';
+import { grpcHealthV1 } from '@tessera/contracts';
 
 /**
  * Whether every backend answers grpc.health.v1 SERVING, over the backends' own channels (a
@@ -19,20 +12,18 @@ export async function backendsServing(
   const checks = clients.map(
     (client) =>
       new Promise<boolean>((resolve) => {
-        const health = new HealthClient('unused', credentials.createInsecure(), {
+        const health = new grpcHealthV1.HealthClient('unused', credentials.createInsecure(), {
           channelOverride: client.getChannel(),
         });
-        const check = health.check as unknown as (
-          request: { service: string },
-          options: { deadline: number },
-          callback: (error: ServiceError | null, response?: { status?: string | number }) => void,
-        ) => void;
-        check.call(
-          health,
+        health.check(
           { service: '' },
+          new Metadata(),
           { deadline: Date.now() + deadlineMs },
           (error, response) =>
-            resolve(error === null && (response?.status === 'SERVING' || response?.status === 1)),
+            resolve(
+              error === null &&
+                response?.status === grpcHealthV1.HealthCheckResponse_ServingStatus.SERVING,
+            ),
         );
       }),
   );

@@ -1,30 +1,18 @@
-import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
-
-const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-
-interface HealthCheckResponse {
-  status?: string | number;
-}
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { grpcHealthV1 } from '@tessera/contracts';
 
 /** One grpc.health.v1 Check of the whole server: true when it answers SERVING. */
-function checkOnce(
-  client: InstanceType<typeof HealthClient>,
-  deadlineMs: number,
-): Promise<boolean> {
+function checkOnce(client: grpcHealthV1.HealthClient, deadlineMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const check = client.check as unknown as (
-      request: { service: string },
-      options: { deadline: number },
-      callback: (error: ServiceError | null, response?: HealthCheckResponse) => void,
-    ) => void;
-    check.call(
-      client,
+    client.check(
       { service: '' },
+      new Metadata(),
       { deadline: Date.now() + deadlineMs },
-      (error, response) => {
-        resolve(error === null && (response?.status === 'SERVING' || response?.status === 1));
-      },
+      (error, response) =>
+        resolve(
+          error === null &&
+            response?.status === grpcHealthV1.HealthCheckResponse_ServingStatus.SERVING,
+        ),
     );
   });
 }
@@ -37,7 +25,7 @@ export async function waitUntilServing(
   address: string,
   options: { name: string; timeoutMs: number; exited: () => boolean },
 ): Promise<void> {
-  const client = new HealthClient(address, credentials.createInsecure());
+  const client = new grpcHealthV1.HealthClient(address, credentials.createInsecure());
   const started = Date.now();
   try {
     for (;;) {

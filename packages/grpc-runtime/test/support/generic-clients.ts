@@ -18,7 +18,10 @@ function method(
   return found;
 }
 
-/** A plain client for grpc.health.v1, built from grpc-health-check's own proto. */
+/**
+ * A plain client for grpc.health.v1, built from grpc-health-check's own proto (the package
+ * gRPC publishes), so the tests also show the server speaks the standard protocol.
+ */
 export class HealthClient {
   readonly #client: Client;
 
@@ -39,6 +42,30 @@ export class HealthClient {
         (error, response) => {
           if (error) reject(error);
           else resolve(String((response as { status?: unknown } | undefined)?.status));
+        },
+      );
+    });
+  }
+
+  /** List() → status name by service name. */
+  list(): Promise<Record<string, string>> {
+    const list = method(healthService, 'List');
+    return new Promise((resolve, reject) => {
+      this.#client.makeUnaryRequest(
+        list.path,
+        list.requestSerialize,
+        list.responseDeserialize,
+        {},
+        { deadline: Date.now() + 5_000 },
+        (error, response) => {
+          if (error) return reject(error);
+          const statuses = (response as { statuses?: Record<string, { status?: unknown }> })
+            ?.statuses;
+          resolve(
+            Object.fromEntries(
+              Object.entries(statuses ?? {}).map(([name, entry]) => [name, String(entry.status)]),
+            ),
+          );
         },
       );
     });
