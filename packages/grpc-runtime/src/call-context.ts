@@ -30,7 +30,7 @@ export interface CallContext {
   readonly kind: CallKind;
   /** Request metadata. Holds credentials: never log its values. */
   readonly metadata: Metadata;
-  /** Remote address as `ip:port`, or `unknown`. */
+  /** Remote address as `ip:port`, or `unknown`; read from the connection on first use. */
   readonly peer: string;
   /** The caller's deadline in epoch milliseconds, or undefined when it set none. */
   readonly deadline: number | undefined;
@@ -45,7 +45,10 @@ export interface CallContext {
    * anyone waiting on it and an AbortSignal is one of the costlier objects of a fast call.
    */
   aborted(): boolean;
-  /** The caller's `x-request-id` when it is a plain token, otherwise a fresh UUID. */
+  /**
+   * The caller's `x-request-id` when it is a plain token, otherwise a fresh UUID, made on first
+   * read; every read, and the child logger, see the same id.
+   */
   readonly requestId: string;
   /** Child logger bound to `{ rpc, requestId }`. */
   readonly log: Logger;

@@ -67,7 +67,7 @@ export function openCall(
     method,
     kind,
     metadata: call.metadata,
-    peer: call.getPeer(),
+    peer: call,
     deadline,
     abortState,
   });
@@ -86,40 +86,56 @@ function toEpochMs(deadline: Date | number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** Where a call's peer is read from: the text itself, or a grpc-js call to ask on first use. */
+export type PeerSource = string | { getPeer(): string };
+
 /** What {@link callContext} builds a context from. */
 export interface CallFacts {
   readonly method: string;
   readonly kind: CallKind;
   readonly metadata: Metadata;
-  readonly peer: string;
+  /**
+   * grpc-js formats the peer from the socket on every `getPeer()`, and only log lines read it,
+   * so a server call is asked on first read; once its connection is gone that says `unknown`.
+   */
+  readonly peer: PeerSource;
   readonly deadline: number | undefined;
   /** Owned by the scope, which aborts it; the context only reads it. */
   readonly abortState: LazyAbort;
 }
 
 /**
- * The context of one call, unary, server-stream or carried by a multiplexed stream alike: the
- * request id from `x-request-id` when it is a plain token, a child logger made on first use
- * only (binding values pass through pino's redaction, which costs more than the rest of a
- * fast call, and most successful calls never log), and the signal made on first use.
+ * The context of one call, unary, server-stream or carried by a multiplexed stream alike. What
+ * most calls never read is made on first read and then kept: the request id (`x-request-id`
+ * when it is a plain token, otherwise a random UUID, which costs a call to the CSPRNG), the
+ * peer, the signal, and the child logger (binding values pass through pino's redaction, which
+ * costs more than the rest of a fast call, and most successful calls never log). The request
+ * id read first is the one the logger binds. A `{ ...ctx }` reads them all.
  */
 export function callContext(pipeline: CallPipeline, facts: CallFacts): CallContext {
-  const { method, abortState } = facts;
-  const requestId = requestIdOf(facts.metadata);
+  const { method, metadata, abortState } = facts;
+  let requestId: string | undefined;
+  let peer: string | undefined;
   let log: Logger | undefined;
   return {
     method,
     kind: facts.kind,
-    metadata: facts.metadata,
-    peer: facts.peer,
+    metadata,
+    get peer() {
+      peer ??= typeof facts.peer === 'string' ? facts.peer : facts.peer.getPeer();
+      return peer;
+    },
     deadline: facts.deadline,
     get signal() {
       return abortState.signal;
     },
     aborted: () => abortState.aborted,
-    requestId,
+    get requestId() {
+      requestId ??= requestIdOf(metadata);
+      return requestId;
+    },
     get log() {
-      log ??= pipeline.logger.child({ rpc: method, requestId });
+      log ??= pipeline.logger.child({ rpc: method, requestId: this.requestId });
       return log;
     },
     values: new LazyCallValues(),

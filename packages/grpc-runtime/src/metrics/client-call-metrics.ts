@@ -7,24 +7,11 @@ import {
   status as Status,
   type StatusObject,
 } from '@grpc/grpc-js';
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { CallTransport } from '../caller.js';
 import { isGrpcStatusLike } from '../grpc-status-like.js';
-import {
-  GRPC_CODE_NAMES,
-  type GrpcType,
-  grpcMetricFamilies,
-  type MethodLabels,
-  methodLabels,
-} from './grpc-metric-families.js';
-
-interface MethodMetrics {
-  readonly labels: Readonly<Record<MethodLabels, string>>;
-  readonly started: Counter.Internal;
-  readonly seconds: Histogram.Internal<MethodLabels>;
-  readonly inFlight: Gauge.Internal<MethodLabels>;
-  readonly handled: (Counter.Internal | undefined)[];
-}
+import { type CallTally, callTally } from './call-tally.js';
+import type { GrpcType } from './grpc-metric-families.js';
 
 function grpcType(requestStream: boolean, responseStream: boolean): GrpcType {
   if (requestStream) return responseStream ? 'bidi_stream' : 'client_stream';
@@ -38,67 +25,18 @@ interface CalledMethod {
   readonly responseStream: boolean;
 }
 
-/** Records calls made by this process; one per registry, shared by every client and transport. */
-class ClientCallRecorder {
-  readonly #families: ReturnType<typeof grpcMetricFamilies>;
-  readonly #byMethod = new Map<string, MethodMetrics>();
-
-  constructor(registry: Registry) {
-    this.#families = grpcMetricFamilies(registry, 'client');
-  }
-
-  /** Counts a call as started; the returned function records its end with the status code. */
-  start(definition: CalledMethod): (code: number) => void {
-    const method = this.#method(definition);
-    const started = performance.now();
-    method.started.inc();
-    method.inFlight.inc();
-    return (code) => this.#finish(method, started, code);
-  }
-
-  #method(definition: CalledMethod): MethodMetrics {
-    let found = this.#byMethod.get(definition.path);
-    if (found === undefined) {
-      const labels = methodLabels(
-        definition.path,
-        grpcType(definition.requestStream, definition.responseStream),
-      );
-      found = {
-        labels,
-        started: this.#families.started.labels(labels),
-        seconds: this.#families.seconds.labels(labels),
-        inFlight: this.#families.inFlight.labels(labels),
-        handled: [],
-      };
-      this.#byMethod.set(definition.path, found);
-    }
-    return found;
-  }
-
-  #finish(method: MethodMetrics, started: number, code: number): void {
-    method.inFlight.dec();
-    method.seconds.observe((performance.now() - started) / 1000);
-    let counter = method.handled[code];
-    if (counter === undefined) {
-      counter = this.#families.handled.labels({
-        ...method.labels,
-        grpc_code: GRPC_CODE_NAMES[code] ?? 'UNKNOWN',
-      });
-      method.handled[code] = counter;
-    }
-    counter.inc();
-  }
-}
-
-const recorders = new WeakMap<Registry, ClientCallRecorder>();
-
-function recorderFor(registry: Registry): ClientCallRecorder {
-  let recorder = recorders.get(registry);
-  if (recorder === undefined) {
-    recorder = new ClientCallRecorder(registry);
-    recorders.set(registry, recorder);
-  }
-  return recorder;
+/**
+ * Counts a call as started in the registry's client-side tally, which every client and
+ * transport of the registry shares; the returned function records its end with the status.
+ */
+function startCall(tally: CallTally, definition: CalledMethod): (code: number) => void {
+  const method = tally.method(
+    definition.path,
+    grpcType(definition.requestStream, definition.responseStream),
+  );
+  const started = performance.now();
+  method.start();
+  return (code) => method.finish((performance.now() - started) / 1000, code);
 }
 
 /**
@@ -107,12 +45,13 @@ function recorderFor(registry: Registry): ClientCallRecorder {
  * (with `grpc_code` by name), `grpc_client_handling_seconds` and `grpc_client_in_flight_calls`,
  * labelled `grpc_type`, `grpc_service`, `grpc_method`. Give it to a generated client as
  * `{ interceptors: [clientCallMetrics(registry)] }`; one instance per registry serves every
- * client of the process. Label children are found once per method and code.
+ * client of the process. Counts are kept in plain numbers and pushed into the counters and the
+ * gauge when they are scraped (see call-tally.ts).
  */
 export function clientCallMetrics(registry: Registry): ClientInterceptor {
-  const recorder = recorderFor(registry);
+  const tally = callTally(registry, 'client');
   return (options: InterceptorOptions, nextCall: NextCall) => {
-    const finish = recorder.start(options.method_definition);
+    const finish = startCall(tally, options.method_definition);
     return new InterceptingCall(nextCall(options), {
       start(metadata, _listener, next) {
         next(metadata, {
@@ -133,10 +72,10 @@ export function clientCallMetrics(registry: Registry): ClientInterceptor {
  * `unary`, exactly as the unary transport's calls are counted.
  */
 export function measuredTransport(transport: CallTransport, registry: Registry): CallTransport {
-  const recorder = recorderFor(registry);
+  const tally = callTally(registry, 'client');
   return {
     call(method, request, options) {
-      const finish = recorder.start(method);
+      const finish = startCall(tally, method);
       return transport.call(method, request, options).then(
         (response) => {
           finish(0);

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   readonly multiplex?: GrpcServerOptions['multiplex'];
   /** `127.0.0.1:0` by default. */
   readonly listen?: string;
+  /** Where the server's metrics go; a new registry by default (share one across servers). */
+  readonly registry?: Registry;
 }
 
 /** Starts the server and connects a client. */
@@ -64,7 +66,7 @@ export async function startIssuer(
   options: HarnessOptions = {},
 ): Promise<IssuerHarness> {
   const logs = captureLogger();
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   const runtime = createGrpcServer({
     logger: logs.logger,
     registry,
