@@ -108,6 +108,38 @@ describe('sidecar: Envoy ext_authz Check', () => {
     );
   });
 
+  it('answers each repeated token with its own identity, in both modes, until it is revoked', async () => {
+    // Repeat tokens are answered from answers kept per token (built and encoded once): tokens
+    // interleaved must never get each other's answer, and a kept answer must not outlive a
+    // revocation.
+    const first = await startSession('repeat-one');
+    const second = await startSession('repeat-two');
+    const subjectOf = async (token: string) =>
+      headersOf(
+        await sidecar.check(checkRequest('GET', '/apps/x', { authorization: `Bearer ${token}` })),
+      )['x-tessera-subject'];
+    const httpSubjectOf = async (token: string) =>
+      (await auth('/apps/x', { token })).headers.get('x-tessera-subject');
+    for (let round = 0; round < 3; round++) {
+      expect(await subjectOf(first.token)).toBe('repeat-one');
+      expect(await subjectOf(second.token)).toBe('repeat-two');
+      expect(await httpSubjectOf(second.token)).toBe('repeat-two');
+      expect(await httpSubjectOf(first.token)).toBe('repeat-one');
+    }
+    await revoke(first.refreshTokenId);
+    await until(async () => {
+      const response = await sidecar.check(
+        checkRequest('GET', '/apps/x', { authorization: `Bearer ${first.token}` }),
+      );
+      return (
+        response.httpResponse?.$case === 'deniedResponse' &&
+        (denied(response).challenge ?? '').includes('REVOKED')
+      );
+    }, 'revoked repeat token denied');
+    expect((await auth('/apps/x', { token: first.token })).status).toBe(401);
+    expect(await subjectOf(second.token)).toBe('repeat-two');
+  });
+
   it('reads the token from header_map (raw_value too) when Envoy encodes raw headers', async () => {
     const { token } = await startSession('envoy-raw');
     const request = envoyAuthV3.CheckRequest.fromPartial({

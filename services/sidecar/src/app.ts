@@ -25,7 +25,7 @@ import { createDecider, type Decider } from './decision/decide.js';
 import type { StaleMode } from './decision/freshness.js';
 import type { ClaimHeader } from './decision/identity-headers.js';
 import type { Policy } from './decision/policy.js';
-import { createCheckHandler } from './grpc/check-handler.js';
+import { AuthorizationService, createCheckHandler } from './grpc/check-handler.js';
 import { createValidateHandlers } from './grpc/validate-handler.js';
 import { buildSidecarHttp, type SidecarHttp } from './http/http-server.js';
 import { createSidecarMetrics } from './sidecar-metrics.js';
@@ -96,7 +96,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Side
     logger,
     registry,
     services: [
-      registerService(envoyAuthV3.AuthorizationService, {
+      registerService(AuthorizationService, {
         check: createCheckHandler({
           decider,
           metrics,

@@ -77,6 +77,21 @@ function unavailable(description: string): Decision {
  * the route, if any, is checked against its claims.
  */
 export function createDecider(options: DeciderOptions): Decider {
+  // A repeat token's claims are one frozen object shared by every cache hit (the validator
+  // keeps its recent tokens decoded), so its identity headers are built once and the same
+  // headers object comes back on every hit: Check answers are kept per headers object
+  // (check-handler.ts), and a hit then allocates no header strings, arrays or answer.
+  const headersByClaims = new WeakMap<
+    object,
+    { tenantId: string | undefined; headers: IdentityHeaders }
+  >();
+  const headersFor = (claims: Readonly<Record<string, unknown>>, tenantId: string | undefined) => {
+    const known = headersByClaims.get(claims);
+    if (known !== undefined && known.tenantId === tenantId) return known.headers;
+    const headers = identityHeaders(claims, tenantId, options.claimHeaders);
+    headersByClaims.set(claims, { tenantId, headers });
+    return headers;
+  };
   const freshness = () =>
     freshnessOf({
       validator: options.validator,
@@ -135,7 +150,7 @@ export function createDecider(options: DeciderOptions): Decider {
         reason: 'ALLOWED',
         claims: result.claims,
         tenantId: result.tenantId,
-        headers: identityHeaders(result.claims, result.tenantId, options.claimHeaders),
+        headers: headersFor(result.claims, result.tenantId),
       };
     },
   };

@@ -62,7 +62,7 @@ export interface IdentityHeaders {
   readonly unset: readonly string[];
 }
 
-/** The headers the upstream gets for a verified token's claims. */
+/** The headers the upstream gets for a verified token's claims (frozen: answers share them). */
 export function identityHeaders(
   claims: Readonly<Record<string, unknown>>,
   tenantId: string | undefined,
@@ -80,7 +80,7 @@ export function identityHeaders(
   for (const [name, value] of wanted) {
     const text = headerValue(value);
     if (text === undefined) unset.push(name);
-    else set.push([name, text]);
+    else set.push(Object.freeze([name, text] as const));
   }
-  return { set, unset };
+  return Object.freeze({ set: Object.freeze(set), unset: Object.freeze(unset) });
 }

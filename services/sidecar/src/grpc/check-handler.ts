@@ -1,6 +1,7 @@
-import { type envoyAuthV3, envoyCoreV3, envoyTypeV3 } from '@tessera/contracts';
+import { envoyAuthV3, envoyCoreV3, envoyTypeV3 } from '@tessera/contracts';
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider, Decision } from '../decision/decide.js';
+import type { IdentityHeaders } from '../decision/identity-headers.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
 
 // google.rpc.Code values Envoy reads from CheckResponse.status.
@@ -39,33 +40,72 @@ export interface CheckHandlerOptions {
   readonly stripAuthorization: boolean;
 }
 
-function toCheckResponse(
-  decision: Decision,
+function allowedResponse(
+  { set, unset }: IdentityHeaders,
   stripAuthorization: boolean,
 ): envoyAuthV3.CheckResponse {
-  if (decision.allowed) {
-    const { set, unset } = decision.headers;
-    const headers: envoyCoreV3.HeaderValueOption[] = new Array(set.length);
-    for (let i = 0; i < set.length; i++) {
-      const [name, value] = set[i] as readonly [string, string];
-      headers[i] = header(name, value);
-    }
-    return {
-      status: { code: RPC_OK, message: '', details: [] },
-      httpResponse: {
-        $case: 'okResponse',
-        value: {
-          headers,
-          headersToRemove: stripAuthorization ? [...unset, 'authorization'] : [...unset],
-          dynamicMetadata: undefined,
-          responseHeadersToAdd: [],
-          queryParametersToSet: [],
-          queryParametersToRemove: [],
-        },
-      },
-      dynamicMetadata: undefined,
-    };
+  const headers: envoyCoreV3.HeaderValueOption[] = new Array(set.length);
+  for (let i = 0; i < set.length; i++) {
+    const [name, value] = set[i] as readonly [string, string];
+    headers[i] = header(name, value);
   }
+  return {
+    status: { code: RPC_OK, message: '', details: [] },
+    httpResponse: {
+      $case: 'okResponse',
+      value: {
+        headers,
+        headersToRemove: stripAuthorization ? [...unset, 'authorization'] : [...unset],
+        dynamicMetadata: undefined,
+        responseHeadersToAdd: [],
+        queryParametersToSet: [],
+        queryParametersToRemove: [],
+      },
+    },
+    dynamicMetadata: undefined,
+  };
+}
+
+// Encoded answers, by the answer object: only the kept allowed answers are here, each encoded
+// once when it is made. Weak, so an answer goes when its token's headers do.
+const encodedAnswers = new WeakMap<envoyAuthV3.CheckResponse, Buffer>();
+
+function encodeCheckResponse(response: envoyAuthV3.CheckResponse): Buffer {
+  return (
+    encodedAnswers.get(response) ?? Buffer.from(envoyAuthV3.CheckResponse.encode(response).finish())
+  );
+}
+
+/**
+ * Envoy's Authorization service with a Check answer encoder that sends a kept answer's bytes
+ * as they were encoded when it was made; every other answer is encoded as usual.
+ */
+export const AuthorizationService = {
+  ...envoyAuthV3.AuthorizationService,
+  check: { ...envoyAuthV3.AuthorizationService.check, responseSerialize: encodeCheckResponse },
+} as const satisfies typeof envoyAuthV3.AuthorizationService;
+
+/**
+ * The allowed answers of the handler, one per identity-headers object: a repeat token's
+ * headers are the same object on every hit (decide.ts), so its answer is built and encoded
+ * once, not per request.
+ */
+function allowedAnswers(stripAuthorization: boolean) {
+  const kept = new WeakMap<IdentityHeaders, envoyAuthV3.CheckResponse>();
+  return (headers: IdentityHeaders): envoyAuthV3.CheckResponse => {
+    let answer = kept.get(headers);
+    if (answer === undefined) {
+      answer = allowedResponse(headers, stripAuthorization);
+      encodedAnswers.set(answer, Buffer.from(envoyAuthV3.CheckResponse.encode(answer).finish()));
+      kept.set(headers, answer);
+    }
+    return answer;
+  };
+}
+
+function deniedResponse(
+  decision: Extract<Decision, { allowed: false }>,
+): envoyAuthV3.CheckResponse {
   const code =
     decision.status === 503
       ? RPC_UNAVAILABLE
@@ -125,6 +165,7 @@ function headerLookup(http: EnvoyHttpRequest | undefined): (name: string) => str
  * under the same names removed). Denied: the status and RFC 6750 challenge for the client.
  */
 export function createCheckHandler(options: CheckHandlerOptions) {
+  const allowed = allowedAnswers(options.stripAuthorization);
   return async (request: envoyAuthV3.CheckRequest): Promise<envoyAuthV3.CheckResponse> => {
     const http = request.attributes?.request?.http;
     const decision = await options.decider.decide({
@@ -133,6 +174,6 @@ export function createCheckHandler(options: CheckHandlerOptions) {
       token: presentedToken(headerLookup(http)),
     });
     options.metrics.decided('envoy', decision.reason);
-    return toCheckResponse(decision, options.stripAuthorization);
+    return decision.allowed ? allowed(decision.headers) : deniedResponse(decision);
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider } from '../decision/decide.js';
+import type { IdentityHeaders } from '../decision/identity-headers.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
 
 /** The prefix of the auth-request endpoint (also where Envoy's `http_service` path_prefix points). */
@@ -34,6 +35,28 @@ export function originalRequest(request: {
   return { method, target };
 }
 
+/** The response headers of an allowed answer. */
+type AllowedHeaders = Readonly<Record<string, string | number>>;
+
+// The allowed answer's headers, per identity-headers object: a repeat token's headers are the
+// same object on every hit (decide.ts), so its answer's headers are built once. node:http only
+// reads the object writeHead is given.
+const allowedHeaders = new WeakMap<IdentityHeaders, AllowedHeaders>();
+
+function allowedHeadersFor(identity: IdentityHeaders): AllowedHeaders {
+  let headers = allowedHeaders.get(identity);
+  if (headers === undefined) {
+    const built: Record<string, string | number> = {
+      'cache-control': 'no-store',
+      'content-length': 0,
+    };
+    for (const [name, value] of identity.set) built[name] = value;
+    headers = Object.freeze(built);
+    allowedHeaders.set(identity, headers);
+  }
+  return headers;
+}
+
 /**
  * Auth-request mode for nginx `auth_request`, Traefik ForwardAuth, HAProxy and Envoy's
  * `http_service`: `/auth` and everything under it, any method. 200 with the identity headers
@@ -51,15 +74,11 @@ export async function answerAuthRequest(
     token: presentedToken((name) => single(request.headers[name])),
   });
   deps.metrics.decided('auth-request', decision.reason);
-  // One headers object per answer, written as is (no copy by sendEmpty): this is the hot path
-  // of nginx's auth_request, where every allocation is paid in collections.
+  // Headers written as they are (no copy by sendEmpty), one object per token for the allowed
+  // answers: this is the hot path of nginx's auth_request, where every allocation is paid in
+  // collections.
   if (decision.allowed) {
-    const headers: Record<string, string | number> = {
-      'cache-control': 'no-store',
-      'content-length': 0,
-    };
-    for (const [name, value] of decision.headers.set) headers[name] = value;
-    response.writeHead(200, headers);
+    response.writeHead(200, allowedHeadersFor(decision.headers));
     response.end();
     return;
   }
