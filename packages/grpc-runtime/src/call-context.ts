@@ -58,6 +58,12 @@ export interface CallContext {
 /** A map that is only allocated when an interceptor actually stores something. */
 export class LazyCallValues implements CallValues {
   #values: Map<CallKey<unknown>, unknown> | undefined;
+  /**
+   * How deep the call has gone into its interceptor chain (interceptor.ts): a link entered at
+   * or above it is a second `next()`. Kept here because `values` is the one object every
+   * `{ ...ctx }` an interceptor passes on keeps.
+   */
+  chainDepth = -1;
 
   get<T>(key: CallKey<T>): T | undefined {
     return this.#values?.get(key) as T | undefined;

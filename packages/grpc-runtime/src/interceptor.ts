@@ -1,4 +1,4 @@
-import type { CallContext } from './call-context.js';
+import { type CallContext, LazyCallValues } from './call-context.js';
 
 /**
  * Continues the call: the next interceptor, or the handler. For a unary call it resolves with
@@ -20,11 +20,12 @@ export type Interceptor = (request: unknown, ctx: CallContext, next: Next) => Pr
 /** A composed chain: the interceptors around the terminal, ready to run one call. */
 export type Chain = (request: unknown, ctx: CallContext) => Promise<unknown>;
 
-// How deep each call has gone into its chain, by the call's values (one object per call, kept
-// by every `{ ...ctx }` an interceptor passes on; not its signal, which is made only on use):
-// a link entered at or above a level the call already reached is a second `next()`. Entries
-// go with their calls.
-const reached = new WeakMap<object, number>();
+// How deep a call has gone into its chain is kept on the call's values (one object per call,
+// kept by every `{ ...ctx }` an interceptor passes on): a link entered at or above a level the
+// call already reached is a second `next()`. The runtime's contexts carry LazyCallValues,
+// which has a field for it; a context built elsewhere with values of its own is tracked here
+// (an entry per call in a WeakMap costs the collector more, so it is only the fallback).
+const reachedElsewhere = new WeakMap<object, number>();
 
 /**
  * Composes `interceptors` (outermost first) around `terminal` once, so a call allocates no
@@ -60,9 +61,15 @@ export function composeInterceptors(interceptors: readonly Interceptor[], termin
 
 /** Records that the call of `ctx` entered `level`; false when it had already got that far. */
 function enter(ctx: CallContext, level: number): boolean {
-  const deepest = reached.get(ctx.values);
+  const values = ctx.values;
+  if (values instanceof LazyCallValues) {
+    if (values.chainDepth >= level) return false;
+    values.chainDepth = level;
+    return true;
+  }
+  const deepest = reachedElsewhere.get(values);
   if (deepest !== undefined && deepest >= level) return false;
-  reached.set(ctx.values, level);
+  reachedElsewhere.set(values, level);
   return true;
 }
 

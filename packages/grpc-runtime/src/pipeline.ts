@@ -4,11 +4,9 @@ import type { Tracing } from '@tessera/tracing';
 import type { Logger } from 'pino';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { Interceptor } from './interceptor.js';
-import { callLogging } from './interceptors/call-logging.js';
-import { callMetrics } from './interceptors/call-metrics.js';
+import { callOutcome } from './interceptors/call-outcome.js';
 import { callTracing } from './interceptors/call-tracing.js';
 import { deadlineGuard } from './interceptors/deadline-guard.js';
-import { mapErrors } from './interceptors/map-errors.js';
 import { shutdownGate } from './interceptors/shutdown-gate.js';
 
 /** Everything the adapted handlers of one server share. */
@@ -38,9 +36,10 @@ export interface CallPipelineOptions {
 }
 
 /**
- * Builds the call chain, from the outside in: tracing (when on), shutdown gate, deadline guard, logging,
- * metrics, error mapping, then the custom interceptors. The gate and the guard sit outside
- * logging so that refusing work costs next to nothing while a server drains or is overrun.
+ * Builds the call chain, from the outside in: tracing (when on), shutdown gate, deadline guard,
+ * the call's outcome (its error mapped to a status, then counted and logged), then the custom
+ * interceptors. The gate and the guard sit outside the outcome so that refusing work costs
+ * next to nothing while a server drains or is overrun.
  */
 export function createCallPipeline(options: CallPipelineOptions): CallPipeline {
   const clock = options.clock ?? systemClock;
@@ -55,9 +54,7 @@ export function createCallPipeline(options: CallPipelineOptions): CallPipeline {
       ...(options.tracing?.enabled ? [callTracing(options.tracing)] : []),
       shutdownGate(shutdownSignal),
       deadlineGuard(clock),
-      callLogging(options.logger),
-      callMetrics(options.registry ?? defaultRegistry),
-      mapErrors(),
+      callOutcome(options.logger, options.registry ?? defaultRegistry),
       ...(options.interceptors ?? []),
     ],
   };

@@ -94,6 +94,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServerRuntime 
       options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+    // channelz (grpc-js's per-call and per-socket tracking) stays on although no server here
+    // serves it: with it off, grpc-js 1.14 no longer tracks sessions, so forceShutdown at the
+    // end of the grace period would leave stuck calls' connections open.
   });
   const pipeline = createCallPipeline({
     logger,

@@ -3,8 +3,6 @@ import { status as Status } from '@grpc/grpc-js';
 import type { ErrorCode } from '@tessera/errors';
 import type { Level, Logger } from 'pino';
 import type { CallContext } from '../call-context.js';
-import type { Interceptor } from '../interceptor.js';
-import { RpcStatusError, statusCodeOf } from '../rpc-status-error.js';
 
 // Codes that mean the server, not the caller, is at fault.
 const SERVER_FAULTS: ReadonlySet<Status> = new Set([
@@ -15,27 +13,12 @@ const SERVER_FAULTS: ReadonlySet<Status> = new Set([
 ]);
 
 /**
- * One structured line per call: `{ rpc, requestId, code, duration_ms, peer, reason? }` at
- * debug when it succeeded (or the client went away), warn for failures the caller caused or
- * can retry, error for internal ones. Metadata values are never logged: they carry
- * credentials.
+ * Writes the one structured line of a finished call: `{ rpc, requestId, code, duration_ms,
+ * peer, reason? }` at debug when it succeeded (or the client went away), warn for failures the
+ * caller caused or can retry, error for internal ones. Metadata values are never logged: they
+ * carry credentials. `started` is the call's start on `performance.now()`.
  */
-export function callLogging(root: Logger): Interceptor {
-  return async (request, ctx, next) => {
-    const started = performance.now();
-    try {
-      const response = await next(request, ctx);
-      writeLine(root, ctx, Status.OK, undefined, started);
-      return response;
-    } catch (error) {
-      const reason = error instanceof RpcStatusError ? error.reason : undefined;
-      writeLine(root, ctx, statusCodeOf(error), reason, started);
-      throw error;
-    }
-  };
-}
-
-function writeLine(
+export function logCallEnd(
   root: Logger,
   ctx: CallContext,
   code: Status,

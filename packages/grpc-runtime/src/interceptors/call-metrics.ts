@@ -1,11 +1,7 @@
-import { performance } from 'node:perf_hooks';
-import { status as Status } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
-import type { CallKind } from '../call-context.js';
-import type { Interceptor } from '../interceptor.js';
-import { callTally } from '../metrics/call-tally.js';
+import type { CallContext, CallKind } from '../call-context.js';
+import { callTally, type MethodCalls } from '../metrics/call-tally.js';
 import type { GrpcType } from '../metrics/grpc-metric-families.js';
-import { statusCodeOf } from '../rpc-status-error.js';
 
 const GRPC_TYPE: Readonly<Record<CallKind, GrpcType>> = {
   unary: 'unary',
@@ -21,21 +17,9 @@ const GRPC_TYPE: Readonly<Record<CallKind, GrpcType>> = {
  * registry's server-side tally (see call-tally.ts): plain numbers per method and code, pushed
  * into the counters and the gauge when they are scraped, so a call costs one map lookup, a
  * few additions and one histogram observation. Every server on one registry shares the tally.
+ * Returns where a call's start and end are recorded (by call-outcome.ts).
  */
-export function callMetrics(registry: Registry): Interceptor {
+export function serverCallMetrics(registry: Registry): (ctx: CallContext) => MethodCalls {
   const tally = callTally(registry, 'server');
-  return async (request, ctx, next) => {
-    const method = tally.method(ctx.method, GRPC_TYPE[ctx.kind]);
-    const started = performance.now();
-    method.start();
-    let code: Status = Status.OK;
-    try {
-      return await next(request, ctx);
-    } catch (error) {
-      code = statusCodeOf(error);
-      throw error;
-    } finally {
-      method.finish((performance.now() - started) / 1000, code);
-    }
-  };
+  return (ctx) => tally.method(ctx.method, GRPC_TYPE[ctx.kind]);
 }
