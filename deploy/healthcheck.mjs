@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 // A health check for container engines that run a command (compose, ECS, Nomad), in an image
 // with no shell, curl or grpc_health_probe:
 //   node /app/healthcheck.mjs grpc 127.0.0.1:50051      grpc.health.v1 Check → SERVING
 //   node /app/healthcheck.mjs http http://127.0.0.1:8080/readyz    → 200
 // Exits 0 when healthy, 1 otherwise (with the reason on stderr). Kubernetes probes natively.
+
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Client, credentials } from '@grpc/grpc-js';
 
 const TIMEOUT_MS = 3000;

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -79,14 +79,29 @@ function buildPackages() {
  * V8 keeps a module's source in the heap for as long as the process runs, one byte per character
  * only when every character is Latin-1: a single `→` in a comment doubles the bundle's footprint
  * (the sidecar's ~0.6 MB source took ~1.2 MB). esbuild's `charset: 'ascii'` escapes strings,
- * identifiers and regular expressions; what is left outside ASCII can only be in the comments
- * esbuild keeps, and each such character becomes `?` there (one per UTF-16 unit, so the source
- * map's columns still hold).
+ * identifiers and most regular expressions; the comments esbuild keeps are left as written, and
+ * each character outside ASCII there becomes `?` (one per UTF-16 unit, so the source map's
+ * columns still hold). Whatever else is left outside ASCII (a character in a regular expression
+ * or a raw template, which cannot be escaped without changing it) stops the build, so that the
+ * replacement can only ever touch comments: the code with and without it must minify (which
+ * drops comments) to the same text.
  */
-function asciiOnly(file) {
+async function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
   const ascii = text.replace(/[\u0080-\u{10ffff}]/gu, (character) => '?'.repeat(character.length));
-  if (ascii !== text) writeFileSync(file, ascii);
+  if (ascii === text) return;
+  const [before, after] = await Promise.all(
+    [text, ascii].map(
+      async (code) => (await transform(code, { minify: true, format: 'esm' })).code,
+    ),
+  );
+  if (before !== after) {
+    throw new Error(
+      `${relative(root, file)} has characters outside ASCII in code (a regular expression or a raw ` +
+        'template?): write them as escapes (\\u2192) in the source',
+    );
+  }
+  writeFileSync(file, ascii);
 }
 
 /**
@@ -113,7 +128,7 @@ async function buildAll() {
       conditions: ['tessera-source'],
       plugins: [externalNpmPackages],
     });
-    asciiOnly(join(root, staging, outFile));
+    await asciiOnly(join(root, staging, outFile));
     for (const [from, to] of RUNTIME_ASSETS) {
       if (to.startsWith(`${outDir}/`)) {
         cpSync(join(root, from), join(root, staging, relative(outDir, to)), { recursive: true });

@@ -67,7 +67,9 @@ export function openCall(
     method,
     kind,
     metadata: call.metadata,
-    peer: call,
+    // Read now: the log lines that name the peer are mostly those of cancelled calls and calls
+    // past their deadline, and once the stream has closed grpc-js can only say "unknown".
+    peer: call.getPeer(),
     deadline,
     abortState,
   });
@@ -86,19 +88,12 @@ function toEpochMs(deadline: Date | number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Where a call's peer is read from: the text itself, or a grpc-js call to ask on first use. */
-export type PeerSource = string | { getPeer(): string };
-
 /** What {@link callContext} builds a context from. */
 export interface CallFacts {
   readonly method: string;
   readonly kind: CallKind;
   readonly metadata: Metadata;
-  /**
-   * grpc-js formats the peer from the socket on every `getPeer()`, and only log lines read it,
-   * so a server call is asked on first read; once its connection is gone that says `unknown`.
-   */
-  readonly peer: PeerSource;
+  readonly peer: string;
   readonly deadline: number | undefined;
   /** Owned by the scope, which aborts it; the context only reads it. */
   readonly abortState: LazyAbort;
@@ -108,23 +103,19 @@ export interface CallFacts {
  * The context of one call, unary, server-stream or carried by a multiplexed stream alike. What
  * most calls never read is made on first read and then kept: the request id (`x-request-id`
  * when it is a plain token, otherwise a random UUID, which costs a call to the CSPRNG), the
- * peer, the signal, and the child logger (binding values pass through pino's redaction, which
+ * signal, and the child logger (binding values pass through pino's redaction, which
  * costs more than the rest of a fast call, and most successful calls never log). The request
  * id read first is the one the logger binds. A `{ ...ctx }` reads them all.
  */
 export function callContext(pipeline: CallPipeline, facts: CallFacts): CallContext {
   const { method, metadata, abortState } = facts;
   let requestId: string | undefined;
-  let peer: string | undefined;
   let log: Logger | undefined;
   return {
     method,
     kind: facts.kind,
     metadata,
-    get peer() {
-      peer ??= typeof facts.peer === 'string' ? facts.peer : facts.peer.getPeer();
-      return peer;
-    },
+    peer: facts.peer,
     deadline: facts.deadline,
     get signal() {
       return abortState.signal;

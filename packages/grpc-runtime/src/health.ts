@@ -30,6 +30,15 @@ const Status = grpcHealthV1.HealthCheckResponse_ServingStatus;
  */
 export const MAX_HEALTH_WATCHERS = 1_000;
 
+/**
+ * Open Watch streams one connection may hold, so that a single client cannot take every slot
+ * of {@link MAX_HEALTH_WATCHERS} from the proxies and balancers that watch this server.
+ */
+export const MAX_HEALTH_WATCHERS_PER_CONNECTION = 16;
+
+/** How much of an unknown service name a NOT_FOUND repeats back. */
+const ECHOED_NAME_CHARS = 128;
+
 /** Services a List answers with at most, as the protocol allows (RESOURCE_EXHAUSTED beyond). */
 const MAX_LISTED = 100;
 
@@ -38,14 +47,20 @@ const MAX_LISTED = 100;
  * otherwise, so a probe never sees SERVING before the port is bound. Served from the generated
  * contracts (`proto/grpc/health/v1`), not from a package that parses its .proto at run time.
  * Watchers hear a status only when it changes, as the protocol says; an unknown service is
- * NOT_FOUND for Check and SERVICE_UNKNOWN (the stream kept open) for Watch.
+ * NOT_FOUND for Check and SERVICE_UNKNOWN (the stream kept open) for Watch. Open watches are
+ * bounded per server and per connection (RESOURCE_EXHAUSTED beyond).
  */
 export function addHealth(
   server: Pick<Server, 'addService'>,
   serviceNames: readonly string[],
-  options: { maxWatchers?: number } = {},
+  options: { maxWatchers?: number; maxWatchersPerConnection?: number } = {},
 ): HealthReporter {
   const maxWatchers = options.maxWatchers ?? MAX_HEALTH_WATCHERS;
+  const maxPerConnection = options.maxWatchersPerConnection ?? MAX_HEALTH_WATCHERS_PER_CONNECTION;
+  // Open watches by the connection (peer address and port) they came over.
+  const watchesByConnection = new Map<string, number>();
+  // Once the server drains, a Watch that still arrives is told the status and ended at once.
+  let ended = false;
   const statuses = new Map<string, grpcHealthV1.HealthCheckResponse_ServingStatus>(
     ['', ...serviceNames].map((name) => [name, Status.NOT_SERVING]),
   );
@@ -59,10 +74,10 @@ export function addHealth(
     ) {
       const known = statuses.get(call.request.service);
       if (known === undefined) {
-        callback({
-          code: status.NOT_FOUND,
-          details: `no health status for service "${call.request.service}"`,
-        });
+        const name = call.request.service;
+        const shown =
+          name.length > ECHOED_NAME_CHARS ? `${name.slice(0, ECHOED_NAME_CHARS)}…` : name;
+        callback({ code: status.NOT_FOUND, details: `no health status for service "${shown}"` });
         return;
       }
       callback(null, { status: known });
@@ -70,14 +85,24 @@ export function addHealth(
     watch(
       call: ServerWritableStream<grpcHealthV1.HealthCheckRequest, grpcHealthV1.HealthCheckResponse>,
     ) {
-      if (watchers.size >= maxWatchers) {
+      const { service } = call.request;
+      if (ended) {
+        call.write({ status: statuses.get(service) ?? Status.SERVICE_UNKNOWN });
+        call.end();
+        return;
+      }
+      const connection = call.getPeer();
+      const fromConnection = watchesByConnection.get(connection) ?? 0;
+      if (watchers.size >= maxWatchers || fromConnection >= maxPerConnection) {
         call.emit('error', {
           code: status.RESOURCE_EXHAUSTED,
-          details: `this server already has ${maxWatchers} health watchers`,
+          details:
+            fromConnection >= maxPerConnection
+              ? `this connection already has ${maxPerConnection} health watchers`
+              : `this server already has ${maxWatchers} health watchers`,
         });
         return;
       }
-      const { service } = call.request;
       let sent: grpcHealthV1.HealthCheckResponse_ServingStatus | undefined;
       const send = () => {
         const current = statuses.get(service) ?? Status.SERVICE_UNKNOWN;
@@ -89,7 +114,13 @@ export function addHealth(
         if (changed === service) send();
       };
       watchers.set(watcher, () => call.end());
-      call.on('cancelled', () => watchers.delete(watcher));
+      watchesByConnection.set(connection, fromConnection + 1);
+      call.once('cancelled', () => {
+        if (!watchers.delete(watcher)) return;
+        const left = (watchesByConnection.get(connection) ?? 1) - 1;
+        if (left > 0) watchesByConnection.set(connection, left);
+        else watchesByConnection.delete(connection);
+      });
       send();
     },
     list(
@@ -117,8 +148,10 @@ export function addHealth(
       }
     },
     endWatches() {
+      ended = true;
       for (const end of watchers.values()) end();
       watchers.clear();
+      watchesByConnection.clear();
     },
   };
 }

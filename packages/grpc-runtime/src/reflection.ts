@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Server } from '@grpc/grpc-js';
-import { HEALTH_PROTO_FILE } from '@tessera/contracts';
+import { defaultProtoRoot, HEALTH_PROTO_FILE } from '@tessera/contracts';
 
 // @grpc/reflection and @grpc/proto-loader are loaded only by a server that serves reflection:
 // imported statically they were loaded (code, and heap for their modules) by every process
@@ -9,10 +9,7 @@ const load = createRequire(import.meta.url);
 
 /** Which .proto files describe the services, for server reflection. */
 export interface ReflectionOptions {
-  /**
-   * Directory the file names are relative to (and imports are resolved from); it holds
-   * `grpc/health/v1/health.proto` too, as tessera's `proto/` does.
-   */
+  /** Directory the file names are relative to (and imports are resolved from). */
   readonly protoRoot: string;
   /** e.g. `['tessera/issuer/v1/issuer.proto']`. */
   readonly files: readonly string[];
@@ -29,7 +26,8 @@ export function addReflection(
   const { loadSync } = load('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
   const { ReflectionService } = load('@grpc/reflection') as typeof import('@grpc/reflection');
   const definition = loadSync([...options.files, HEALTH_PROTO_FILE], {
-    includeDirs: [options.protoRoot],
+    // The health proto comes from tessera's own proto/ when `protoRoot` does not hold it.
+    includeDirs: [options.protoRoot, defaultProtoRoot()],
     longs: String,
     enums: String,
     defaults: true,

@@ -105,33 +105,88 @@ describe('health', () => {
 });
 
 describe('health watchers', () => {
-  it('refuses a watch past the bound with RESOURCE_EXHAUSTED and takes one again once a watcher leaves', async () => {
-    const server = new Server();
-    const reporter = addHealth(server, ['x.Service'], { maxWatchers: 2 });
+  let server: Server | undefined;
+  const clients: HealthClient[] = [];
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+    server?.forceShutdown();
+    server = undefined;
+  });
+
+  /** A bare grpc-js server with health only, its reporter, and a way to connect clients. */
+  async function healthServer(options: Parameters<typeof addHealth>[2]) {
+    server = new Server();
+    const reporter = addHealth(server, ['x.Service'], options);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      server?.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),
       ),
     );
     reporter.setAll('SERVING');
-    const client = new HealthClient(`127.0.0.1:${port}`);
-    try {
-      const first = collect(client.watch(''));
-      const second = collect(client.watch('x.Service'));
-      await vi.waitFor(() => expect(first.statuses).toEqual(['SERVING']));
-      await vi.waitFor(() => expect(second.statuses).toEqual(['SERVING']));
-      const third = collect(client.watch(''));
-      await vi.waitFor(() => expect(third.error?.code).toBe(Status.RESOURCE_EXHAUSTED));
-      expect(third.error?.details).toMatch(/2 health watchers/);
-      first.stream.cancel();
-      const fourth = collect(client.watch(''));
-      await vi.waitFor(() => expect(fourth.statuses).toEqual(['SERVING']));
-      second.stream.cancel();
-      fourth.stream.cancel();
-    } finally {
-      client.close();
-      server.forceShutdown();
-    }
+    // Each client on a connection of its own (grpc-js shares one between equal clients).
+    const connect = () => {
+      const client = new HealthClient(`127.0.0.1:${port}`, {
+        'grpc.use_local_subchannel_pool': 1,
+      });
+      clients.push(client);
+      return client;
+    };
+    return { reporter, connect };
+  }
+
+  it('refuses a watch past the bound with RESOURCE_EXHAUSTED and takes one again once a watcher leaves', async () => {
+    const { connect } = await healthServer({ maxWatchers: 2 });
+    const client = connect();
+    const first = collect(client.watch(''));
+    const second = collect(client.watch('x.Service'));
+    await vi.waitFor(() => expect(first.statuses).toEqual(['SERVING']));
+    await vi.waitFor(() => expect(second.statuses).toEqual(['SERVING']));
+    const third = collect(client.watch(''));
+    await vi.waitFor(() => expect(third.error?.code).toBe(Status.RESOURCE_EXHAUSTED));
+    expect(third.error?.details).toMatch(/server already has 2 health watchers/);
+    first.stream.cancel();
+    const fourth = collect(client.watch(''));
+    await vi.waitFor(() => expect(fourth.statuses).toEqual(['SERVING']));
+    second.stream.cancel();
+    fourth.stream.cancel();
+  });
+
+  it('bounds the watches of one connection, so one client cannot take every slot', async () => {
+    const { connect } = await healthServer({ maxWatchers: 10, maxWatchersPerConnection: 2 });
+    const greedy = connect();
+    const held = [collect(greedy.watch('')), collect(greedy.watch(''))];
+    await vi.waitFor(() =>
+      expect(held.map((watch) => watch.statuses)).toEqual([['SERVING'], ['SERVING']]),
+    );
+    const refused = collect(greedy.watch(''));
+    await vi.waitFor(() => expect(refused.error?.code).toBe(Status.RESOURCE_EXHAUSTED));
+    expect(refused.error?.details).toMatch(/connection already has 2 health watchers/);
+    const other = collect(connect().watch(''));
+    await vi.waitFor(() => expect(other.statuses).toEqual(['SERVING']));
+    // A watch that ends gives its connection's slot back.
+    held[0]?.stream.cancel();
+    const again = collect(greedy.watch(''));
+    await vi.waitFor(() => expect(again.statuses).toEqual(['SERVING']));
+    for (const watch of [held[1], other, again]) watch?.stream.cancel();
+  });
+
+  it('answers a watch that arrives after the watches were ended with the status, then ends it', async () => {
+    const { reporter, connect } = await healthServer({});
+    reporter.setAll('NOT_SERVING');
+    reporter.endWatches();
+    const late = collect(connect().watch(''));
+    await vi.waitFor(() => expect(late.ended).toBe(true));
+    expect(late.statuses).toEqual(['NOT_SERVING']);
+  });
+
+  it('repeats at most the first 128 characters of an unknown service name', async () => {
+    const { connect } = await healthServer({});
+    const name = 'x'.repeat(20_000);
+    const unknown = await connect()
+      .check(name)
+      .catch((error: ServiceError) => error);
+    expect(unknown).toMatchObject({ code: Status.NOT_FOUND });
+    expect((unknown as ServiceError).details.length).toBeLessThan(200);
   });
 });
 

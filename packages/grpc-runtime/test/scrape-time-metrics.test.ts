@@ -194,6 +194,31 @@ describe('server call metrics, counted at scrape time', () => {
     });
   });
 
+  it('ends a call in the metrics even when mapping its error throws', async () => {
+    // An internal error is logged with its stack while it is mapped; a stack that cannot be
+    // read makes the mapping itself throw. The call must still leave the in-flight gauge.
+    const unreadable = () => {
+      const error = new Error('broken');
+      Object.defineProperty(error, 'stack', {
+        get() {
+          throw new Error('no stack here');
+        },
+      });
+      return error;
+    };
+    const registry = new Registry();
+    const { client } = await serveOn(registry, {
+      vend: async () => {
+        throw unreadable();
+      },
+    });
+    // An unexpected error is UNKNOWN on the wire (reason INTERNAL), and counted so.
+    expect((await rejection(vend(client))).code).toBe(Status.UNKNOWN);
+    const text = await registry.metrics();
+    expect(sample(text, 'grpc_server_in_flight_calls', VEND)).toBe(0);
+    expect(sample(text, 'grpc_server_handled_total', `${VEND},grpc_code="UNKNOWN"`)).toBe(1);
+  });
+
   it('still counts exactly into families another module registered first', async () => {
     const registry = new Registry();
     // Registered without this runtime's collectors, as another copy of it would.

@@ -34,7 +34,16 @@ export function callOutcome(logger: Logger, registry: Registry): Interceptor {
     const started = performance.now();
     metrics.start();
     const failed = (error: unknown): never => {
-      const status = failureOf(error, ctx);
+      let status: RpcStatusError;
+      try {
+        status = failureOf(error, ctx);
+      } catch (mappingFailed) {
+        // Mapping logs internal errors; should that throw, the call still ends in the metrics
+        // (an in-flight count never given back would stay up for good) with the code the
+        // adapter's mapping gives an unexpected error, UNKNOWN.
+        metrics.finish((performance.now() - started) / 1000, Status.UNKNOWN);
+        throw mappingFailed;
+      }
       metrics.finish((performance.now() - started) / 1000, status.code);
       logCallEnd(logger, ctx, status.code, status.reason, started);
       throw status;

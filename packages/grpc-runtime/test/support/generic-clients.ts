@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { Client, type ClientReadableStream, credentials } from '@grpc/grpc-js';
+import { type ChannelOptions, Client, type ClientReadableStream, credentials } from '@grpc/grpc-js';
 import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 
@@ -25,8 +25,8 @@ function method(
 export class HealthClient {
   readonly #client: Client;
 
-  constructor(address: string) {
-    this.#client = new Client(address, credentials.createInsecure());
+  constructor(address: string, options: ChannelOptions = {}) {
+    this.#client = new Client(address, credentials.createInsecure(), options);
   }
 
   /** Check(service) → 'SERVING' | 'NOT_SERVING' | …; rejects with the grpc error. */

@@ -95,7 +95,8 @@ function allowedAnswers(stripAuthorization: boolean) {
   return (headers: IdentityHeaders): envoyAuthV3.CheckResponse => {
     let answer = kept.get(headers);
     if (answer === undefined) {
-      answer = allowedResponse(headers, stripAuthorization);
+      // Frozen: the bytes sent for it are encoded once, here, so the answer must never change.
+      answer = Object.freeze(allowedResponse(headers, stripAuthorization));
       encodedAnswers.set(answer, Buffer.from(envoyAuthV3.CheckResponse.encode(answer).finish()));
       kept.set(headers, answer);
     }
