@@ -84,3 +84,23 @@ export function identityHeaders(
   }
   return Object.freeze({ set: Object.freeze(set), unset: Object.freeze(unset) });
 }
+
+/**
+ * `build` made once per identity-headers object and then kept: the decider hands a repeat
+ * token the same headers object on every cache hit (decide.ts), so what each mode answers
+ * with it (an encoded Check answer, auth-request's response headers) is built on the first
+ * hit only. Weak, so what was built goes when its token's headers do.
+ */
+export function perIdentity<T extends object>(
+  build: (headers: IdentityHeaders) => T,
+): (headers: IdentityHeaders) => T {
+  const kept = new WeakMap<IdentityHeaders, T>();
+  return (headers) => {
+    let built = kept.get(headers);
+    if (built === undefined) {
+      built = build(headers);
+      kept.set(headers, built);
+    }
+    return built;
+  };
+}

@@ -1,7 +1,7 @@
 import { envoyAuthV3, envoyCoreV3, envoyTypeV3 } from '@tessera/contracts';
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider, Decision } from '../decision/decide.js';
-import type { IdentityHeaders } from '../decision/identity-headers.js';
+import { type IdentityHeaders, perIdentity } from '../decision/identity-headers.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
 
 // google.rpc.Code values Envoy reads from CheckResponse.status.
@@ -86,22 +86,16 @@ export const AuthorizationService = {
 } as const satisfies typeof envoyAuthV3.AuthorizationService;
 
 /**
- * The allowed answers of the handler, one per identity-headers object: a repeat token's
- * headers are the same object on every hit (decide.ts), so its answer is built and encoded
- * once, not per request.
+ * The allowed answers of the handler, one per identity-headers object (a repeat token's answer
+ * is built and encoded once, not per request). Frozen: the bytes sent for an answer are those
+ * encoded here, so it must never change.
  */
 function allowedAnswers(stripAuthorization: boolean) {
-  const kept = new WeakMap<IdentityHeaders, envoyAuthV3.CheckResponse>();
-  return (headers: IdentityHeaders): envoyAuthV3.CheckResponse => {
-    let answer = kept.get(headers);
-    if (answer === undefined) {
-      // Frozen: the bytes sent for it are encoded once, here, so the answer must never change.
-      answer = Object.freeze(allowedResponse(headers, stripAuthorization));
-      encodedAnswers.set(answer, Buffer.from(envoyAuthV3.CheckResponse.encode(answer).finish()));
-      kept.set(headers, answer);
-    }
+  return perIdentity((headers) => {
+    const answer = Object.freeze(allowedResponse(headers, stripAuthorization));
+    encodedAnswers.set(answer, Buffer.from(envoyAuthV3.CheckResponse.encode(answer).finish()));
     return answer;
-  };
+  });
 }
 
 function deniedResponse(

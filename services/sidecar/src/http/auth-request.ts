@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { presentedToken } from '../decision/bearer-token.js';
 import type { Decider } from '../decision/decide.js';
-import type { IdentityHeaders } from '../decision/identity-headers.js';
+import { perIdentity } from '../decision/identity-headers.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
 
 /** The prefix of the auth-request endpoint (also where Envoy's `http_service` path_prefix points). */
@@ -38,24 +38,16 @@ export function originalRequest(request: {
 /** The response headers of an allowed answer. */
 type AllowedHeaders = Readonly<Record<string, string | number>>;
 
-// The allowed answer's headers, per identity-headers object: a repeat token's headers are the
-// same object on every hit (decide.ts), so its answer's headers are built once. node:http only
-// reads the object writeHead is given.
-const allowedHeaders = new WeakMap<IdentityHeaders, AllowedHeaders>();
-
-function allowedHeadersFor(identity: IdentityHeaders): AllowedHeaders {
-  let headers = allowedHeaders.get(identity);
-  if (headers === undefined) {
-    const built: Record<string, string | number> = {
-      'cache-control': 'no-store',
-      'content-length': 0,
-    };
-    for (const [name, value] of identity.set) built[name] = value;
-    headers = Object.freeze(built);
-    allowedHeaders.set(identity, headers);
-  }
-  return headers;
-}
+// The allowed answer's response headers, built once per identity-headers object (a repeat
+// token's on its first hit only). node:http only reads the object writeHead is given.
+const allowedHeadersFor = perIdentity((identity): AllowedHeaders => {
+  const built: Record<string, string | number> = {
+    'cache-control': 'no-store',
+    'content-length': 0,
+  };
+  for (const [name, value] of identity.set) built[name] = value;
+  return Object.freeze(built);
+});
 
 /**
  * Auth-request mode for nginx `auth_request`, Traefik ForwardAuth, HAProxy and Envoy's
