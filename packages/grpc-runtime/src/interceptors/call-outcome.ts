@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -31,8 +30,7 @@ export function callOutcome(logger: Logger, registry: Registry): Interceptor {
   const metricsOf = serverCallMetrics(registry);
   return (request, ctx, next) => {
     const metrics = metricsOf(ctx);
-    const started = performance.now();
-    metrics.start();
+    const started = metrics.start();
     const failed = (error: unknown): never => {
       let status: RpcStatusError;
       try {
@@ -41,16 +39,16 @@ export function callOutcome(logger: Logger, registry: Registry): Interceptor {
         // Mapping logs internal errors; should that throw, the call still ends in the metrics
         // (an in-flight count never given back would stay up for good) with the code the
         // adapter's mapping gives an unexpected error, UNKNOWN.
-        metrics.finish((performance.now() - started) / 1000, Status.UNKNOWN);
+        metrics.finish(started, Status.UNKNOWN);
         throw mappingFailed;
       }
-      metrics.finish((performance.now() - started) / 1000, status.code);
+      metrics.finish(started, status.code);
       logCallEnd(logger, ctx, status.code, status.reason, started);
       throw status;
     };
     return next(request, ctx).then((response) => {
       if (ctx.aborted()) return failed(undefined);
-      metrics.finish((performance.now() - started) / 1000, Status.OK);
+      metrics.finish(started, Status.OK);
       logCallEnd(logger, ctx, Status.OK, undefined, started);
       return response;
     }, failed);

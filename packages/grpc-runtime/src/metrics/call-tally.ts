@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { status as Status } from '@grpc/grpc-js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
@@ -13,10 +14,15 @@ import {
 
 /** How the calls of one method are recorded: found once per method, then two calls per RPC. */
 export interface MethodCalls {
-  /** Counts a call as started and in flight. */
-  start(): void;
-  /** Counts the end of a call that took `seconds` and ended with status `code`. */
-  finish(seconds: number, code: number): void;
+  /** Counts a call as started and in flight; returns its start, to hand to `finish`. */
+  start(): number;
+  /** Counts the end of the call that started at `started` with status `code`. */
+  finish(started: number, code: number): void;
+}
+
+/** Seconds since `started` (a `performance.now()` instant). */
+function secondsSince(started: number): number {
+  return (performance.now() - started) / 1000;
 }
 
 type Labels = Readonly<Record<MethodLabels, string>>;
@@ -49,14 +55,15 @@ class TalliedMethod implements MethodCalls {
     this.#seconds = seconds;
   }
 
-  start(): void {
+  start(): number {
     this.startedSince++;
     this.inFlight++;
+    return performance.now();
   }
 
-  finish(seconds: number, code: number): void {
+  finish(started: number, code: number): void {
     this.inFlight--;
-    this.#seconds.observe(seconds);
+    this.#seconds.observe(secondsSince(started));
     const index = codeIndex(code);
     this.handledSince[index] = (this.handledSince[index] ?? 0) + 1;
   }
@@ -83,14 +90,15 @@ class DirectMethod implements MethodCalls {
     this.#seconds = families.seconds.labels(labels);
   }
 
-  start(): void {
+  start(): number {
     this.#started.inc();
     this.#inFlight.inc();
+    return performance.now();
   }
 
-  finish(seconds: number, code: number): void {
+  finish(started: number, code: number): void {
     this.#inFlight.dec();
-    this.#seconds.observe(seconds);
+    this.#seconds.observe(secondsSince(started));
     this.#handledChild(codeIndex(code)).inc();
   }
 

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import {
   type Interceptor as ClientInterceptor,
   InterceptingCall,
@@ -34,9 +33,8 @@ function startCall(tally: CallTally, definition: CalledMethod): (code: number) =
     definition.path,
     grpcType(definition.requestStream, definition.responseStream),
   );
-  const started = performance.now();
-  method.start();
-  return (code) => method.finish((performance.now() - started) / 1000, code);
+  const started = method.start();
+  return (code) => method.finish(started, code);
 }
 
 /**
