@@ -13,16 +13,19 @@ import { jwtVerify } from 'jose';
 import { checkClaims } from './claims-rules.js';
 import { reasonForJoseError } from './jose-error-reason.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './limits.js';
-import { keyObjectOf, verifySignature } from './node-signature.js';
+import { keyObjectOf, verifySignature, verifySignatureOnPool } from './node-signature.js';
 import type { ValidationReasonCode, VerificationProfile, VerifyResult } from './profile.js';
 import { checkHeader } from './token-header.js';
 import type { VerificationKey, VerificationKeySet } from './verification-keys.js';
 
 /**
  * What checks a signature and the claims once the structural checks have passed: node:crypto
- * (the default), or jose's `jwtVerify`, the reference the parity test holds it to.
+ * on the calling thread (the default); node:crypto with the public-key arithmetic on libuv's
+ * thread pool (`node-crypto-pool`: the event loop pays a fraction of each signature, so a
+ * process answering many first-seen tokens at once keeps its loop for the rest; HMAC stays
+ * inline); or jose's `jwtVerify`, the reference the parity test holds both to.
  */
-export type VerificationEngine = 'node-crypto' | 'jose';
+export type VerificationEngine = 'node-crypto' | 'node-crypto-pool' | 'jose';
 
 /** Options of a TokenVerifier. */
 export interface TokenVerifierOptions {
@@ -102,7 +105,9 @@ export class TokenVerifier {
     const verified =
       this.#engine === 'jose'
         ? await this.#verifyWithJose(token, key, profile)
-        : this.#verifyWithNodeCrypto(token, key, profile, checked.header);
+        : this.#engine === 'node-crypto-pool'
+          ? await this.#verifyWithNodeCryptoOnPool(token, key, profile, checked.header)
+          : this.#verifyWithNodeCrypto(token, key, profile, checked.header);
     if (!verified.ok) return refuse(verified.reason, kid);
     const { claims } = verified;
     // Every token tessera mints names its tenant in `tid`. A token naming another tenant is
@@ -151,18 +156,36 @@ export class TokenVerifier {
     profile: VerificationProfile,
     header: Readonly<Record<string, unknown>>,
   ): Checked {
-    // checkHeader has matched three base64url segments, so both dots are there.
-    const payloadStart = token.indexOf('.') + 1;
-    const signatureStart = token.indexOf('.', payloadStart) + 1;
-    const encodedSignature = token.slice(signatureStart);
-    const encodedPayload = token.slice(payloadStart, signatureStart - 1);
-    // A base64url text of length 4n+1 encodes no byte string: jose refuses it as malformed.
-    if (encodedSignature.length % 4 === 1) return { ok: false, reason: 'MALFORMED' };
-    const signingInput = Buffer.from(token.slice(0, signatureStart - 1), 'latin1');
-    const signature = Buffer.from(encodedSignature, 'base64url');
-    if (!verifySignature(key.alg, keyObjectOf(key.key), signingInput, signature)) {
+    const parts = signedParts(token);
+    if (!parts.ok) return parts;
+    if (!verifySignature(key.alg, keyObjectOf(key.key), parts.signingInput, parts.signature)) {
       return { ok: false, reason: 'BAD_SIGNATURE' };
     }
+    return this.#checkClaims(parts.encodedPayload, profile, header);
+  }
+
+  /** {@link #verifyWithNodeCrypto}, the signature checked on the thread pool. */
+  async #verifyWithNodeCryptoOnPool(
+    token: string,
+    key: VerificationKey,
+    profile: VerificationProfile,
+    header: Readonly<Record<string, unknown>>,
+  ): Promise<Checked> {
+    const parts = signedParts(token);
+    if (!parts.ok) return parts;
+    const { signingInput, signature } = parts;
+    if (!(await verifySignatureOnPool(key.alg, keyObjectOf(key.key), signingInput, signature))) {
+      return { ok: false, reason: 'BAD_SIGNATURE' };
+    }
+    return this.#checkClaims(parts.encodedPayload, profile, header);
+  }
+
+  /** The payload decoded (MALFORMED otherwise) and held to claims-rules.ts. */
+  #checkClaims(
+    encodedPayload: string,
+    profile: VerificationProfile,
+    header: Readonly<Record<string, unknown>>,
+  ): Checked {
     if (encodedPayload.length % 4 === 1) return { ok: false, reason: 'MALFORMED' };
     const outcome = checkClaims(Buffer.from(encodedPayload, 'base64url'), {
       issuer: profile.issuer,
@@ -172,6 +195,31 @@ export class TokenVerifier {
     });
     return outcome.ok ? { ok: true, claims: outcome.claims, header } : outcome;
   }
+}
+
+/**
+ * A token's signing input, decoded signature and encoded payload. checkHeader has matched
+ * three base64url segments, so both dots are there. A base64url text of length 4n+1 encodes
+ * no byte string: jose refuses such a signature as malformed.
+ */
+function signedParts(token: string):
+  | {
+      readonly ok: true;
+      readonly signingInput: Buffer;
+      readonly signature: Buffer;
+      readonly encodedPayload: string;
+    }
+  | { readonly ok: false; readonly reason: 'MALFORMED' } {
+  const payloadStart = token.indexOf('.') + 1;
+  const signatureStart = token.indexOf('.', payloadStart) + 1;
+  const encodedSignature = token.slice(signatureStart);
+  if (encodedSignature.length % 4 === 1) return { ok: false, reason: 'MALFORMED' };
+  return {
+    ok: true,
+    signingInput: Buffer.from(token.slice(0, signatureStart - 1), 'latin1'),
+    signature: Buffer.from(encodedSignature, 'base64url'),
+    encodedPayload: token.slice(payloadStart, signatureStart - 1),
+  };
 }
 
 /** A signature and claims checked: the claims and header, or the reason they are refused. */

@@ -1,7 +1,7 @@
 /**
- * One verification profile, two engines: the node:crypto path the TokenVerifier uses by
- * default must answer every case exactly as jose's jwtVerify does (the reference), with the
- * same structural checks in front. The cases: a valid token per supported algorithm, every
+ * One verification profile, three engines: the node:crypto paths (the TokenVerifier's default,
+ * and the one that checks signatures on the thread pool) must answer every case exactly as
+ * jose's jwtVerify does (the reference), with the same structural checks in front. The cases: a valid token per supported algorithm, every
  * attack token of @tessera/testing, broken signatures per algorithm, and every claim rule at
  * and around its edges, with raw payloads jose itself would never produce.
  */
@@ -264,13 +264,16 @@ const outcome = async (verifier: TokenVerifier, token: string, profile: Verifica
 describe.each(keySets)('node:crypto and jose give the same answers (%s)', (_label, keys) => {
   const jose = new TokenVerifier({ keys: () => keys, clock, engine: 'jose' });
   const node = new TokenVerifier({ keys: () => keys, clock, engine: 'node-crypto' });
+  const pool = new TokenVerifier({ keys: () => keys, clock, engine: 'node-crypto-pool' });
 
   describe.each([
     ['audiences configured', withAudience],
     ['no audience configured', withoutAudience],
   ] as const)('%s', (_profileLabel, profile) => {
     it.each(cases)('$name', async ({ token }) => {
-      expect(await outcome(node, token, profile)).toEqual(await outcome(jose, token, profile));
+      const reference = await outcome(jose, token, profile);
+      expect(await outcome(node, token, profile)).toEqual(reference);
+      expect(await outcome(pool, token, profile)).toEqual(reference);
     });
   });
 
@@ -310,10 +313,10 @@ describe('the parity cases', () => {
     );
   });
 
-  it('an unusable clock throws on both engines rather than answering', async () => {
+  it('an unusable clock throws on every engine rather than answering', async () => {
     const broken = { now: () => Number.NaN };
     const token = await keyring.sign('kid-ES256', claims());
-    for (const engine of ['jose', 'node-crypto'] as const) {
+    for (const engine of ['jose', 'node-crypto', 'node-crypto-pool'] as const) {
       const verifier = new TokenVerifier({
         keys: () => keyring.verificationKeys(),
         clock: broken,

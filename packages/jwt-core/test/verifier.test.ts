@@ -246,15 +246,19 @@ describe('TokenVerifier: keys, revocation, limits', () => {
     ).toThrow();
   });
 
-  it('rethrows an unexpected error instead of reporting a result', async () => {
-    const broken = new TokenVerifier({
-      keys: () =>
-        createVerificationKeySet([{ kid: 'a-es', alg: 'ES256', key: new Uint8Array(32) }]),
-      clock,
-    });
-    const token = await keyring.sign('a-es', claims());
-    await expect(broken.verify(token, tenantA)).rejects.toThrow(TypeError);
-  });
+  it.each(['node-crypto', 'node-crypto-pool', 'jose'] as const)(
+    'rethrows an unexpected error instead of reporting a result (%s)',
+    async (engine) => {
+      const broken = new TokenVerifier({
+        keys: () =>
+          createVerificationKeySet([{ kid: 'a-es', alg: 'ES256', key: new Uint8Array(32) }]),
+        clock,
+        engine,
+      });
+      const token = await keyring.sign('a-es', claims());
+      await expect(broken.verify(token, tenantA)).rejects.toThrow(TypeError);
+    },
+  );
 });
 
 describe('TokenVerifier: every reason code is reachable', () => {

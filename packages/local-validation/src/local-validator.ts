@@ -2,7 +2,12 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '@tessera/clock';
 import type { issuerV1, sessionV1 } from '@tessera/contracts';
 import { TesseraError } from '@tessera/errors';
-import { TokenVerifier, type VerificationProfile, type VerifyResult } from '@tessera/jwt-core';
+import {
+  TokenVerifier,
+  type VerificationEngine,
+  type VerificationProfile,
+  type VerifyResult,
+} from '@tessera/jwt-core';
 import { followRevocations, type RevocationFollower, RevocationSet } from '@tessera/revocation-set';
 import type { Logger } from 'pino';
 import { DecodedPartsCache, decodeParts } from './decoded-parts.js';
@@ -21,6 +26,12 @@ export interface LocalValidatorOptions {
   readonly maxTokenLength?: number;
   /** Verified tokens kept for repeat validations; 0 disables the cache. Default 10,000. */
   readonly cacheSize?: number;
+  /**
+   * Where signatures are checked (@tessera/jwt-core's VerificationEngine). Default
+   * `node-crypto`, on the event loop; `node-crypto-pool` checks them on libuv's thread pool,
+   * for a process whose loop is its bottleneck under many first-seen tokens at once.
+   */
+  readonly engine?: VerificationEngine;
 }
 
 /** What a validator holds, for readiness and metrics. */
@@ -138,6 +149,7 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     keys: () => keys.current()?.keys ?? { get: () => undefined },
     clock,
     ...(options.maxTokenLength ? { maxTokenLength: options.maxTokenLength } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
     isRevoked: (claims, profile) => revocations.isRevoked(claims, profile.tenantId, clock.now()),
   });
 
