@@ -112,6 +112,8 @@ async function gateway(issuer: issuerV1.IssuerServiceClient): Promise<string> {
         ready: Promise.resolve(),
         isReady: () => true,
         validate: () => Promise.reject(new Error('unused')),
+        validateCached: () => undefined,
+        revocationsCurrentAt: () => undefined,
         state: () => ({
           keyRevision: undefined,
           revocationsCurrentAt: undefined,

@@ -144,6 +144,8 @@ export async function startFakeBackendGateway(
     ready: Promise.resolve(),
     isReady: () => true,
     validate: (token, options) => validate(token, options),
+    validateCached: () => undefined,
+    revocationsCurrentAt: () => undefined,
     state: () => ({
       keyRevision: undefined,
       revocationsCurrentAt: undefined,

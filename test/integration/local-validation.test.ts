@@ -67,6 +67,42 @@ describe('local validation (gateway, sidecar)', () => {
     expect(await eventually(token, (reason) => reason === 'REVOKED')).toBe('REVOKED');
   });
 
+  it('answers a repeat token from the cache synchronously, and only a repeat token', async () => {
+    const { token, refreshTokenId } = await startSession('local-cached');
+    const before = validator.state();
+    // Never seen: the cache has no answer, and asking does not count as a miss.
+    expect(validator.validateCached(token)).toBeUndefined();
+    expect(validator.state().cacheMisses).toBe(before.cacheMisses);
+    const verified = await validator.validate(token);
+    expect(validator.state().cacheMisses).toBe(before.cacheMisses + 1);
+    // Seen: the same answer as validate, in the same turn, counted as a hit.
+    expect(validator.validateCached(token)).toEqual(verified);
+    expect(validator.state().cacheHits).toBe(before.cacheHits + 1);
+    // An extra audience is never answered from the cache, nor is a tenant it was not cached for.
+    expect(validator.validateCached(token, { audience: 'api' })).toBeUndefined();
+    expect(validator.validateCached(token, { tenantId: s.realm.tenantB })).toBeUndefined();
+    // A forged signature over the same header and claims is another digest: not a hit.
+    const [header, payload, signature = ''] = token.split('.');
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    expect(validator.validateCached(forged)).toBeUndefined();
+    // Expiry and revocation are re-checked on every synchronous hit too.
+    const start = s.clock.now();
+    s.clock.advance((3600 + 30) * 1000);
+    try {
+      expect(validator.validateCached(token)).toMatchObject({ valid: false, reason: 'EXPIRED' });
+    } finally {
+      s.clock.set(start);
+    }
+    await validator.validate(token);
+    await s.call<sessionV1.RevokeRequest, sessionV1.RevokeResponse>(s.sessionClient, 'revoke', {
+      tenantId: s.realm.tenantA,
+      selector: { $case: 'id', value: refreshTokenId },
+      ownerUserId: '',
+    });
+    expect(await eventually(token, (reason) => reason === 'REVOKED')).toBe('REVOKED');
+    expect(validator.validateCached(token)).toMatchObject({ valid: false, reason: 'REVOKED' });
+  });
+
   it('expires a cached token at its exp plus tolerance', async () => {
     const { token } = await startSession('local-expiry');
     expect(await validator.validate(token)).toMatchObject({ valid: true });

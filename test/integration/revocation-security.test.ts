@@ -172,6 +172,9 @@ describe('security finding 2 — validators are not ready before their first sna
     try {
       expect(validator.isReady()).toBe(false);
       await expect(validator.validate('x.y.z')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(() => validator.validateCached('x.y.z')).toThrow(
+        expect.objectContaining({ code: 'UNAVAILABLE' }),
+      );
     } finally {
       validator.stop();
       deadSession.close();

@@ -7,8 +7,10 @@ export { followKeys, type KeyFollower, type KeySnapshot } from './follow-keys.js
 export { registerLocalValidationMetrics } from './local-validation-metrics.js';
 export {
   createLocalValidator,
+  type LocalResult,
   type LocalValidator,
   type LocalValidatorOptions,
   type LocalValidatorState,
+  type ValidateOptions,
 } from './local-validator.js';
 export { type CachedVerification, TokenCache, tokenCacheKey } from './token-cache.js';

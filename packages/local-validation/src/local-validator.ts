@@ -34,6 +34,17 @@ export interface LocalValidatorOptions {
   readonly engine?: VerificationEngine;
 }
 
+/** Per-call options of a local validation. */
+export interface ValidateOptions {
+  /** The tenant to validate for; without it, the tenant whose profile holds the token's key. */
+  readonly tenantId?: string;
+  /** An audience required on top of the profile's (such answers are never cached). */
+  readonly audience?: string;
+}
+
+/** A local validation's answer: the verifier's, with the tenant of a valid token. */
+export type LocalResult = VerifyResult & { tenantId?: string };
+
 /** What a validator holds, for readiness and metrics. */
 export interface LocalValidatorState {
   /** Revision of the key set in force; undefined before the first one. */
@@ -61,12 +72,18 @@ export interface LocalValidator {
    * then checks both). UNAVAILABLE before `ready`: without the first revocation snapshot a
    * revoked token would pass.
    */
-  validate(
-    token: string,
-    options?: { tenantId?: string; audience?: string },
-  ): Promise<VerifyResult & { tenantId?: string }>;
+  validate(token: string, options?: ValidateOptions): Promise<LocalResult>;
+  /**
+   * `validate`'s answer when the cache alone gives it, synchronously: a repeat token, re-checked
+   * for expiry and revocation as on every hit. Undefined when the token must be verified (call
+   * `validate`). For hot paths that would otherwise wait a turn for an answer already known.
+   * Throws UNAVAILABLE before `ready`, as `validate` does.
+   */
+  validateCached(token: string, options?: ValidateOptions): LocalResult | undefined;
   /** Key revision, revocation freshness and cache counters. */
   state(): LocalValidatorState;
+  /** `state().revocationsCurrentAt` alone, for callers that ask on every request. */
+  revocationsCurrentAt(): number | undefined;
   stop(): void;
 }
 
@@ -177,49 +194,57 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     loaded = true;
   });
 
+  // The cache is consulted first, by the tenant asked for (or none) and the token's digest,
+  // so a repeat token costs a hash and a map lookup, not a signature. Answers that require an
+  // extra audience are neither looked up nor kept. Before `ready` nothing is answered: without
+  // the first revocation snapshot a revoked token would pass.
+  const cacheKeyOf = (token: string, validateOptions: ValidateOptions): string | undefined => {
+    if (!loaded) {
+      throw new TesseraError(
+        'UNAVAILABLE',
+        'the validator has not loaded its keys and revocations yet; retry shortly',
+      );
+    }
+    return validateOptions.audience ? undefined : tokenCacheKey(token, validateOptions.tenantId);
+  };
+
+  // An entry keeps only exp, kid and the profile it was verified under; the claims come from
+  // the presented token, which is the verified one (same digest): decoded again, or, for the
+  // few hundred most recent tokens, kept decoded (frozen: every hit shares them). Every
+  // key-set change empties the cache. Undefined: not cached, the token must be verified.
+  // Hits are counted here, misses by `validate`.
+  const fromCache = (cacheKey: string, token: string): LocalResult | undefined => {
+    const cached = cache.get(cacheKey);
+    const parts = cached === undefined ? undefined : recentParts.decode(cacheKey, token);
+    if (cached === undefined || parts === undefined) return undefined;
+    cacheHits += 1;
+    const { exp, kid, profile } = cached;
+    if (exp + profile.clockToleranceSeconds <= clock.now() / 1000) {
+      cache.delete(cacheKey);
+      return { valid: false, reason: 'EXPIRED', kid };
+    }
+    if (revocations.isRevoked(parts.payload, profile.tenantId, clock.now())) {
+      return { valid: false, reason: 'REVOKED', kid };
+    }
+    return {
+      valid: true,
+      claims: parts.payload,
+      kid,
+      header: parts.header,
+      tenantId: profile.tenantId,
+    };
+  };
+
   return {
     ready,
     isReady: () => loaded,
     async validate(token, validateOptions = {}) {
-      if (!loaded) {
-        throw new TesseraError(
-          'UNAVAILABLE',
-          'the validator has not loaded its keys and revocations yet; retry shortly',
-        );
-      }
-      // The cache is consulted first, by the tenant asked for (or none) and the token's digest,
-      // so a repeat token costs a hash and a map lookup, not a signature. An entry keeps only
-      // exp, kid and the profile it was verified under; the claims come from the presented
-      // token, which is the verified one (same digest): decoded again, or, for the few hundred
-      // most recent tokens, kept decoded (frozen: every hit shares them). Every key-set change
-      // empties the cache.
-      const cacheKey = validateOptions.audience
-        ? undefined
-        : tokenCacheKey(token, validateOptions.tenantId);
-      const cached = cacheKey === undefined ? undefined : cache.get(cacheKey);
-      const parts =
-        cached === undefined || cacheKey === undefined
-          ? undefined
-          : recentParts.decode(cacheKey, token);
-      if (cacheKey !== undefined && parts === undefined) cacheMisses += 1;
-      if (cached !== undefined && parts !== undefined && cacheKey !== undefined) {
-        cacheHits += 1;
-        const { exp, kid, profile } = cached;
-        if (exp + profile.clockToleranceSeconds <= clock.now() / 1000) {
-          cache.delete(cacheKey);
-          return { valid: false, reason: 'EXPIRED', kid };
-        }
-        if (revocations.isRevoked(parts.payload, profile.tenantId, clock.now())) {
-          return { valid: false, reason: 'REVOKED', kid };
-        }
-        return {
-          valid: true,
-          claims: parts.payload,
-          kid,
-          header: parts.header,
-          tenantId: profile.tenantId,
-        };
-      }
+      const cacheKey = cacheKeyOf(token, validateOptions);
+      const cached = cacheKey === undefined ? undefined : fromCache(cacheKey, token);
+      if (cached !== undefined) return cached;
+      // Counted here, not in validateCached: a caller that tried the cache first and then
+      // verifies missed once.
+      if (cacheKey !== undefined) cacheMisses += 1;
       const profile = profileFor(token, validateOptions.tenantId);
       if (profile === undefined) {
         // No tenant accepts this token's key. Verifying against a profile that accepts no key
@@ -238,6 +263,11 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       }
       return result.valid ? { ...result, tenantId: profile.tenantId } : result;
     },
+    validateCached(token, validateOptions = {}) {
+      const cacheKey = cacheKeyOf(token, validateOptions);
+      return cacheKey === undefined ? undefined : fromCache(cacheKey, token);
+    },
+    revocationsCurrentAt: () => revocationFollower?.currentAt(),
     state: () => ({
       keyRevision: keys.current()?.revision,
       revocationsCurrentAt: revocationFollower?.currentAt(),

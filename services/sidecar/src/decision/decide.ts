@@ -1,7 +1,7 @@
 import type { Clock } from '@tessera/clock';
 import { TesseraError } from '@tessera/errors';
-import type { LocalValidator } from '@tessera/local-validation';
-import { type Freshness, freshnessOf, type StaleMode } from './freshness.js';
+import type { LocalResult, LocalValidator } from '@tessera/local-validation';
+import { type Freshness, freshnessOf, isAnswering, type StaleMode } from './freshness.js';
 import { type ClaimHeader, type IdentityHeaders, identityHeaders } from './identity-headers.js';
 import { type Policy, ruleFor, unmetRequirement } from './policy.js';
 
@@ -53,7 +53,12 @@ export interface DeciderOptions {
 
 /** Judges access requests and reports how current the sidecar is. */
 export interface Decider {
-  decide(request: AccessRequest): Promise<Decision>;
+  /**
+   * The decision: at once when it needs no signature check (a repeat token from the cache, no
+   * token, not answering), else a promise of it. Callers answer a plain value in the same
+   * turn: this is the hot path of every mode, where a promise per layer is paid per request.
+   */
+  decide(request: AccessRequest): Decision | Promise<Decision>;
   freshness(): Freshness;
   /**
    * Throws UNAVAILABLE unless tokens may be answered now (not loaded, or revocations stale
@@ -92,17 +97,50 @@ export function createDecider(options: DeciderOptions): Decider {
     headersByClaims.set(claims, { tenantId, headers });
     return headers;
   };
-  const freshness = () =>
-    freshnessOf({
-      validator: options.validator,
-      clock: options.clock,
-      maxStalenessSeconds: options.maxStalenessSeconds,
-      staleMode: options.staleMode,
-    });
+  const freshnessOptions = {
+    validator: options.validator,
+    clock: options.clock,
+    maxStalenessSeconds: options.maxStalenessSeconds,
+    staleMode: options.staleMode,
+  };
+  const freshness = () => freshnessOf(freshnessOptions);
   const refusal = (current: Freshness): string =>
     current.loaded
       ? `revocations have not been confirmed current for over ${options.maxStalenessSeconds} s`
       : 'keys and revocations are not loaded yet';
+
+  // The decision on a validated token: refused with its reason, refused by the route's
+  // policy, or allowed with its identity headers.
+  const judge = (request: AccessRequest, result: LocalResult): Decision => {
+    if (!result.valid) {
+      const description = `the token is not valid (${result.reason})`;
+      return {
+        allowed: false,
+        reason: `INVALID_${result.reason}`,
+        status: 401,
+        challenge: `Bearer error="invalid_token", error_description="${quoted(description)}"`,
+        description,
+      };
+    }
+    const rule = ruleFor(options.policy(), request.method, request.target);
+    const unmet = rule === undefined ? undefined : unmetRequirement(rule, result.claims);
+    if (unmet !== undefined) {
+      return {
+        allowed: false,
+        reason: 'INSUFFICIENT_SCOPE',
+        status: 403,
+        challenge: `Bearer error="insufficient_scope", error_description="${quoted(unmet)}"`,
+        description: unmet,
+      };
+    }
+    return {
+      allowed: true,
+      reason: 'ALLOWED',
+      claims: result.claims,
+      tenantId: result.tenantId,
+      headers: headersFor(result.claims, result.tenantId),
+    };
+  };
 
   return {
     freshness,
@@ -110,10 +148,10 @@ export function createDecider(options: DeciderOptions): Decider {
       const current = freshness();
       if (!current.answering) throw new TesseraError('UNAVAILABLE', refusal(current));
     },
-    async decide(request) {
-      const current = freshness();
-      if (!current.answering) return unavailable(refusal(current));
-      if (request.token === undefined) {
+    decide(request) {
+      if (!isAnswering(freshnessOptions)) return unavailable(refusal(freshness()));
+      const token = request.token;
+      if (token === undefined) {
         return {
           allowed: false,
           reason: 'MISSING_TOKEN',
@@ -123,35 +161,9 @@ export function createDecider(options: DeciderOptions): Decider {
           description: 'a bearer token is required',
         };
       }
-      const result = await options.validator.validate(request.token);
-      if (!result.valid) {
-        const description = `the token is not valid (${result.reason})`;
-        return {
-          allowed: false,
-          reason: `INVALID_${result.reason}`,
-          status: 401,
-          challenge: `Bearer error="invalid_token", error_description="${quoted(description)}"`,
-          description,
-        };
-      }
-      const rule = ruleFor(options.policy(), request.method, request.target);
-      const unmet = rule === undefined ? undefined : unmetRequirement(rule, result.claims);
-      if (unmet !== undefined) {
-        return {
-          allowed: false,
-          reason: 'INSUFFICIENT_SCOPE',
-          status: 403,
-          challenge: `Bearer error="insufficient_scope", error_description="${quoted(unmet)}"`,
-          description: unmet,
-        };
-      }
-      return {
-        allowed: true,
-        reason: 'ALLOWED',
-        claims: result.claims,
-        tenantId: result.tenantId,
-        headers: headersFor(result.claims, result.tenantId),
-      };
+      const cached = options.validator.validateCached(token);
+      if (cached !== undefined) return judge(request, cached);
+      return options.validator.validate(token).then((result) => judge(request, result));
     },
   };
 }

@@ -20,7 +20,7 @@ export interface Freshness {
 
 /** Options of {@link freshnessOf}. */
 export interface FreshnessOptions {
-  readonly validator: Pick<LocalValidator, 'isReady' | 'state'>;
+  readonly validator: Pick<LocalValidator, 'isReady' | 'revocationsCurrentAt'>;
   readonly clock: Clock;
   readonly maxStalenessSeconds: number;
   readonly staleMode: StaleMode;
@@ -34,9 +34,26 @@ export interface FreshnessOptions {
  */
 export function freshnessOf(options: FreshnessOptions): Freshness {
   const loaded = options.validator.isReady();
-  const at = options.validator.state().revocationsCurrentAt;
-  const lagSeconds = at === undefined ? undefined : Math.max(0, options.clock.now() - at) / 1000;
-  const stale = loaded && lagSeconds !== undefined && lagSeconds > options.maxStalenessSeconds;
+  const lagSeconds = lagSecondsOf(options);
+  const stale = loaded && isStale(lagSeconds, options);
   const answering = loaded && (!stale || options.staleMode === 'serve');
   return { loaded, lagSeconds, stale, answering, ready: answering };
+}
+
+/**
+ * `freshnessOf(options).answering`, without building the report: every decision asks, and
+ * in `serve` mode (or while revocations are current) the answer needs no more than this.
+ */
+export function isAnswering(options: FreshnessOptions): boolean {
+  if (!options.validator.isReady()) return false;
+  return options.staleMode === 'serve' || !isStale(lagSecondsOf(options), options);
+}
+
+function lagSecondsOf(options: FreshnessOptions): number | undefined {
+  const at = options.validator.revocationsCurrentAt();
+  return at === undefined ? undefined : Math.max(0, options.clock.now() - at) / 1000;
+}
+
+function isStale(lagSeconds: number | undefined, options: FreshnessOptions): boolean {
+  return lagSeconds !== undefined && lagSeconds > options.maxStalenessSeconds;
 }

@@ -161,14 +161,18 @@ function headerLookup(http: EnvoyHttpRequest | undefined): (name: string) => str
  */
 export function createCheckHandler(options: CheckHandlerOptions) {
   const allowed = allowedAnswers(options.stripAuthorization);
-  return async (request: envoyAuthV3.CheckRequest): Promise<envoyAuthV3.CheckResponse> => {
+  const answer = (decision: Decision): envoyAuthV3.CheckResponse => {
+    options.metrics.decided('envoy', decision.reason);
+    return decision.allowed ? allowed(decision.headers) : deniedResponse(decision);
+  };
+  return (request: envoyAuthV3.CheckRequest): Promise<envoyAuthV3.CheckResponse> => {
     const http = request.attributes?.request?.http;
-    const decision = await options.decider.decide({
+    const decided = options.decider.decide({
       method: http?.method || 'GET',
       target: http?.path || '/',
       token: presentedToken(headerLookup(http)),
     });
-    options.metrics.decided('envoy', decision.reason);
-    return decision.allowed ? allowed(decision.headers) : deniedResponse(decision);
+    // A repeat token's decision is known at once: one settled promise, no await.
+    return decided instanceof Promise ? decided.then(answer) : Promise.resolve(answer(decided));
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { presentedToken } from '../decision/bearer-token.js';
-import type { Decider } from '../decision/decide.js';
+import type { Decider, Decision } from '../decision/decide.js';
 import { perIdentity } from '../decision/identity-headers.js';
 import type { SidecarMetrics } from '../sidecar-metrics.js';
 
@@ -56,15 +56,26 @@ const allowedHeadersFor = perIdentity((identity): AllowedHeaders => {
  * for the proxy to copy upstream; 401 with an RFC 6750 challenge; 403 `insufficient_scope`
  * when the route's policy is not met; 503 while the sidecar is not answering. Empty bodies.
  */
-export async function answerAuthRequest(
+export function answerAuthRequest(
   request: IncomingMessage,
   response: ServerResponse,
   deps: { readonly decider: Decider; readonly metrics: SidecarMetrics },
-): Promise<void> {
-  const decision = await deps.decider.decide({
+): void | Promise<void> {
+  const decided = deps.decider.decide({
     ...originalRequest(request),
     token: presentedToken((name) => single(request.headers[name])),
   });
+  // A repeat token's decision is known at once: answered in this turn, with no promise.
+  if (decided instanceof Promise)
+    return decided.then((decision) => answer(response, decision, deps));
+  answer(response, decided, deps);
+}
+
+function answer(
+  response: ServerResponse,
+  decision: Decision,
+  deps: { readonly metrics: SidecarMetrics },
+): void {
   deps.metrics.decided('auth-request', decision.reason);
   // Headers written as they are (no copy by sendEmpty), one object per token for the allowed
   // answers: this is the hot path of nginx's auth_request, where every allocation is paid in
