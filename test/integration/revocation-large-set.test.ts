@@ -99,11 +99,14 @@ describe.each([
       'finding 2: a new follower is ready within a generous bound and holds every entry',
       async () => {
         const set = new RevocationSet();
+        // What the follower says (reconnects, resyncs) is kept, to be shown if it is not
+        // ready in time: a timeout alone would not tell a slow snapshot from a stuck stream.
+        const said: string[] = [];
         const follower = followRevocations({
           client: s.sessionClient,
           set,
           metadata: () => credentialsMetadata(s.realm.keys.admin),
-          logger: pino({ level: 'silent' }),
+          logger: pino({ level: 'debug' }, { write: (line: string) => said.push(line.trim()) }),
           clock: s.clock,
         });
         try {
@@ -115,7 +118,10 @@ describe.each([
             }),
           ]);
           clearTimeout(timer);
-          expect(outcome).toBe('ready');
+          expect(
+            outcome,
+            `not ready after ${READY_WITHIN_MS} ms; the follower said: ${said.join(' | ') || 'nothing'}`,
+          ).toBe('ready');
           expect(set.size).toBe(LIVE_ENTRIES);
           expect(set.sequence).toBe(BigInt(LIVE_ENTRIES));
         } finally {
