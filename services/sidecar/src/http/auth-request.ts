@@ -30,9 +30,9 @@ export function originalRequest(request: {
     request.method ??
     'GET';
   const forwarded = single(headers['x-forwarded-uri']) ?? single(headers['x-original-uri']);
+  if (forwarded !== undefined) return { method, target: forwarded };
   const own = (request.url ?? AUTH_PATH).slice(AUTH_PATH.length);
-  const target = forwarded ?? (own.startsWith('/') ? own : `/${own}`);
-  return { method, target };
+  return { method, target: own.startsWith('/') ? own : `/${own}` };
 }
 
 /** The response headers of an allowed answer. */
@@ -61,9 +61,12 @@ export function answerAuthRequest(
   response: ServerResponse,
   deps: { readonly decider: Decider; readonly metrics: SidecarMetrics },
 ): void | Promise<void> {
+  const { method, target } = originalRequest(request);
+  const headers = request.headers;
   const decided = deps.decider.decide({
-    ...originalRequest(request),
-    token: presentedToken((name) => single(request.headers[name])),
+    method,
+    target,
+    token: presentedToken((name) => single(headers[name])),
   });
   // A repeat token's decision is known at once: answered in this turn, with no promise.
   if (decided instanceof Promise)

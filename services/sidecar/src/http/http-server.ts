@@ -29,6 +29,8 @@ export interface SidecarHttp {
 
 type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
+const AUTH_PREFIX = `${AUTH_PATH}/`;
+
 /**
  * The sidecar's HTTP listener: auth-request mode (`/auth`, `/auth/*`, any method), FusionAuth's
  * `GET /api/jwt/validate`, and the probes and metrics: `/healthz` (the process answers),
@@ -73,13 +75,13 @@ export function buildSidecarHttp(options: SidecarHttpOptions): SidecarHttp {
     ],
   ]);
 
+  // Made once: auth-request is the hot route, and a closure per request is paid in collections.
+  const authRoute: Route = (request, response) => answerAuthRequest(request, response, options);
   const route = (request: IncomingMessage): Route | undefined => {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (path === AUTH_PATH || path.startsWith(`${AUTH_PATH}/`)) {
-      return (req, res) => answerAuthRequest(req, res, options);
-    }
+    if (path === AUTH_PATH || path.startsWith(AUTH_PREFIX)) return authRoute;
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
     return getRoutes.get(path);
   };
@@ -96,18 +98,18 @@ export function buildSidecarHttp(options: SidecarHttpOptions): SidecarHttp {
       });
       return;
     }
-    const failed = (error: unknown) => {
-      logger.error({ err: error }, 'request failed');
-      if (!response.headersSent) sendEmpty(response, 500);
-      else response.destroy();
-    };
     try {
       const pending = handler(request, response);
-      if (pending !== undefined) pending.catch(failed);
+      if (pending !== undefined) pending.catch((error: unknown) => failed(response, error));
     } catch (error) {
-      failed(error);
+      failed(response, error);
     }
   });
+  const failed = (response: ServerResponse, error: unknown) => {
+    logger.error({ err: error }, 'request failed');
+    if (!response.headersSent) sendEmpty(response, 500);
+    else response.destroy();
+  };
 
   return {
     server,
