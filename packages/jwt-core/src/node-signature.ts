@@ -2,11 +2,12 @@
  * JWS signature checks with node:crypto, for the verifier's fast path (token-verifier.ts).
  * jose verifies through WebCrypto, which on Node 20 costs about twice as much CPU per ES256
  * verification (each call crosses into a thread-pool job and back, through several layers);
- * node:crypto verifies in place (verifySignature), or hands only the arithmetic to the thread
- * pool (verifySignatureOnPool) for ~15% more CPU in all. The outcome must be jose's for every input: the same parameters per algorithm (PSS
- * with a salt as long as the hash, as WebCrypto's PS256; raw r‖s ECDSA signatures, whose
- * length alone rules a signature out; a constant-time HMAC comparison), and the key must be
- * of the algorithm's type, or the call throws, as jose does for a key of the wrong kind.
+ * node:crypto verifies in place (verifySignature), or hands the hashing and the arithmetic to
+ * the thread pool in one job (verifySignatureOnPool) for ~15% more CPU in all. The outcome
+ * must be jose's for every input: the same parameters per algorithm (PSS with a salt as long
+ * as the hash, as WebCrypto's PS256; raw r‖s ECDSA signatures, whose length alone rules a
+ * signature out; a constant-time HMAC comparison), and the key must be of the algorithm's
+ * type, or the call fails, as jose does for a key of the wrong kind.
  */
 import {
   constants,
@@ -64,11 +65,12 @@ export function verifySignature(
 }
 
 /**
- * {@link verifySignature} with the public-key arithmetic on libuv's thread pool: the calling
- * thread pays ~8 µs per ES256 signature instead of ~47 µs, for ~15% more CPU in all. A
- * process that answers many concurrent first-seen tokens on one event loop (the sidecar)
- * gets its loop back for the calls around them. HMAC stays on the calling thread: it costs
- * less than the hop. Same answers as verifySignature for every input.
+ * {@link verifySignature} with the hashing and the public-key arithmetic on libuv's thread
+ * pool: the calling thread pays ~8 µs per ES256 signature instead of ~47 µs, for ~15% more
+ * CPU in all. A process that answers many concurrent first-seen tokens on one event loop (the
+ * sidecar) gets its loop back for the calls around them. HMAC stays on the calling thread: it
+ * costs less than the hop. Same answers as verifySignature for every input; a key of the wrong
+ * kind rejects the promise, as it makes verifySignature throw.
  */
 export function verifySignatureOnPool(
   alg: SigningAlgorithm,
@@ -76,7 +78,11 @@ export function verifySignatureOnPool(
   signingInput: Buffer,
   signature: Buffer,
 ): Promise<boolean> {
-  assertKeyServes(alg, key);
+  try {
+    assertKeyServes(alg, key);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (isHmac(alg)) return Promise.resolve(hmacMatches(alg, key, signingInput, signature));
   if (!lengthFits(alg, signature)) return Promise.resolve(false);
   const { digest, input } = asymmetricInput(alg, key);

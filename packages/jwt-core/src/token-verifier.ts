@@ -44,6 +44,13 @@ export interface TokenVerifierOptions {
   ) => boolean;
   /** Default `node-crypto`; see {@link VerificationEngine}. */
   readonly engine?: VerificationEngine;
+  /**
+   * `node-crypto-pool` only: signatures waiting on the thread pool at most (default 16). Beyond
+   * it a signature is checked on the calling thread, which holds the caller back as the inline
+   * engine does, instead of letting a flood of first-seen tokens queue without bound (each
+   * holding its request) behind the pool's few threads.
+   */
+  readonly maxPoolWaiting?: number;
 }
 
 /** Per-call options of TokenVerifier.verify. */
@@ -59,6 +66,8 @@ export class TokenVerifier {
   readonly #maxTokenLength: number;
   readonly #isRevoked: TokenVerifierOptions['isRevoked'];
   readonly #engine: VerificationEngine;
+  readonly #maxPoolWaiting: number;
+  #poolWaiting = 0;
 
   constructor(options: TokenVerifierOptions) {
     const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
@@ -70,6 +79,11 @@ export class TokenVerifier {
     this.#maxTokenLength = maxTokenLength;
     this.#isRevoked = options.isRevoked;
     this.#engine = options.engine ?? 'node-crypto';
+    const maxPoolWaiting = options.maxPoolWaiting ?? DEFAULT_MAX_POOL_WAITING;
+    if (!Number.isInteger(maxPoolWaiting) || maxPoolWaiting < 0) {
+      throw invalidArgument('maxPoolWaiting', 'maxPoolWaiting must be a whole number');
+    }
+    this.#maxPoolWaiting = maxPoolWaiting;
   }
 
   /**
@@ -78,8 +92,11 @@ export class TokenVerifier {
    * kid in the profile and the key set (UNKNOWN_KID), header alg equal to the key's alg
    * (ALG_NOT_ALLOWED; this is what defeats HS/RS confusion), an empty signature
    * (BAD_SIGNATURE), then signature, `iss`, `aud`, `nbf`, `exp` (required) with the profile's
-   * clock tolerance, a `tid` naming another tenant (ISSUER_MISMATCH), and last revocation. Never resolves to valid on an unexpected error: it
-   * rethrows instead.
+   * clock tolerance, a `tid` naming another tenant (ISSUER_MISMATCH), and last revocation.
+   * Never resolves to valid on an unexpected error: it rethrows instead. With the `jose` and
+   * `node-crypto-pool` engines the key set may change while the signature is checked off the
+   * calling thread; a caller that must answer under the keys in force at the end checks
+   * whether they changed (as @tessera/local-validation does).
    */
   async verify(
     token: string,
@@ -105,7 +122,7 @@ export class TokenVerifier {
     const verified =
       this.#engine === 'jose'
         ? await this.#verifyWithJose(token, key, profile)
-        : this.#engine === 'node-crypto-pool'
+        : this.#engine === 'node-crypto-pool' && this.#poolWaiting < this.#maxPoolWaiting
           ? await this.#verifyWithNodeCryptoOnPool(token, key, profile, checked.header)
           : this.#verifyWithNodeCrypto(token, key, profile, checked.header);
     if (!verified.ok) return refuse(verified.reason, kid);
@@ -174,9 +191,14 @@ export class TokenVerifier {
     const parts = signedParts(token);
     if (!parts.ok) return parts;
     const { signingInput, signature } = parts;
-    if (!(await verifySignatureOnPool(key.alg, keyObjectOf(key.key), signingInput, signature))) {
-      return { ok: false, reason: 'BAD_SIGNATURE' };
+    this.#poolWaiting += 1;
+    let valid: boolean;
+    try {
+      valid = await verifySignatureOnPool(key.alg, keyObjectOf(key.key), signingInput, signature);
+    } finally {
+      this.#poolWaiting -= 1;
     }
+    if (!valid) return { ok: false, reason: 'BAD_SIGNATURE' };
     return this.#checkClaims(parts.encodedPayload, profile, header);
   }
 
@@ -221,6 +243,12 @@ function signedParts(token: string):
     encodedPayload: token.slice(payloadStart, signatureStart - 1),
   };
 }
+
+/**
+ * See TokenVerifierOptions.maxPoolWaiting: ~8 per thread of the sidecar's two pool threads
+ * (`UV_THREADPOOL_SIZE=2`), a few hundred µs of ES256 work in all.
+ */
+const DEFAULT_MAX_POOL_WAITING = 16;
 
 /** A signature and claims checked: the claims and header, or the reason they are refused. */
 type Checked =

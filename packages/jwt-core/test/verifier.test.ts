@@ -219,6 +219,43 @@ describe('TokenVerifier: keys, revocation, limits', () => {
     expect(reasonOf(await reloading.verify(token, tenantA))).toBe('VALID');
   });
 
+  it('checks a signature on the calling thread once the pool has maxPoolWaiting waiting', async () => {
+    const pooled = new TokenVerifier({
+      keys: () => keyring.verificationKeys(),
+      clock,
+      engine: 'node-crypto-pool',
+      maxPoolWaiting: 1,
+    });
+    const [first, second, forged] = await Promise.all([
+      keyring.sign('a-es', claims({ jti: 'pool-1' })),
+      keyring.sign('a-es', claims({ jti: 'pool-2' })),
+      keyring.sign('a-es', claims({ jti: 'pool-3' })),
+    ]);
+    // A character in the middle of the signature changed: whole bytes differ.
+    const at = forged.lastIndexOf('.') + 10;
+    const tampered = `${forged.slice(0, at)}${forged[at] === 'A' ? 'B' : 'A'}${forged.slice(at + 1)}`;
+    // The first takes the one place on the pool; the second is checked inline, so its answer
+    // is settled by microtasks alone, before the next turn of the event loop.
+    let nextTurn = false;
+    setImmediate(() => {
+      nextTurn = true;
+    });
+    const onPool = pooled.verify(first, tenantA);
+    const inline = pooled.verify(second, tenantA).then((result) => ({ result, nextTurn }));
+    const inlineForged = pooled.verify(tampered, tenantA);
+    const answered = await inline;
+    expect(answered.nextTurn).toBe(false);
+    expect(reasonOf(answered.result)).toBe('VALID');
+    expect(reasonOf(await inlineForged)).toBe('BAD_SIGNATURE');
+    expect(reasonOf(await onPool)).toBe('VALID');
+    // Once the pool's place is given back, answers stay the same.
+    expect(reasonOf(await pooled.verify(second, tenantA))).toBe('VALID');
+    expect(
+      () =>
+        new TokenVerifier({ keys: () => keyring.verificationKeys(), clock, maxPoolWaiting: -1 }),
+    ).toThrow();
+  });
+
   it('asks isRevoked last, with the verified claims', async () => {
     const token = await keyring.sign('a-es', claims({ jti: 'revoked-1' }));
     expect(reasonOf(await verifier.verify(token, tenantA))).toBe('VALID');

@@ -162,13 +162,22 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
         clock,
       })
     : undefined;
-  const verifier = new TokenVerifier({
+  const verifierOptions = {
     keys: () => keys.current()?.keys ?? { get: () => undefined },
     clock,
     ...(options.maxTokenLength ? { maxTokenLength: options.maxTokenLength } : {}),
+    isRevoked: (claims: Readonly<Record<string, unknown>>, profile: VerificationProfile) =>
+      revocations.isRevoked(claims, profile.tenantId, clock.now()),
+  };
+  const verifier = new TokenVerifier({
+    ...verifierOptions,
     ...(options.engine ? { engine: options.engine } : {}),
-    isRevoked: (claims, profile) => revocations.isRevoked(claims, profile.tenantId, clock.now()),
   });
+  // On the calling thread: nothing can change between its key lookup and its answer.
+  const inlineVerifier =
+    options.engine === undefined || options.engine === 'node-crypto'
+      ? verifier
+      : new TokenVerifier({ ...verifierOptions, engine: 'node-crypto' });
 
   // The tenant of a token asked about without one: the profile accepting its key. Only when
   // several tenants accept that key is the payload decoded, for the `iss` that tells them
@@ -245,16 +254,20 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       // Counted here, not in validateCached: a caller that tried the cache first and then
       // verifies missed once.
       if (cacheKey !== undefined) cacheMisses += 1;
-      const profile = profileFor(token, validateOptions.tenantId);
-      if (profile === undefined) {
-        // No tenant accepts this token's key. Verifying against a profile that accepts no key
-        // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
-        return verifier.verify(token, NO_TENANT);
-      }
+      const verifyOptions = validateOptions.audience ? { audience: validateOptions.audience } : {};
       const generation = keyGeneration;
-      const result = await verifier.verify(token, profile, {
-        ...(validateOptions.audience ? { audience: validateOptions.audience } : {}),
-      });
+      let profile = profileFor(token, validateOptions.tenantId);
+      // No tenant accepting this token's key: verifying against a profile that accepts no key
+      // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
+      let result = await verifier.verify(token, profile ?? NO_TENANT, verifyOptions);
+      if (generation !== keyGeneration) {
+        // The keys and profiles changed while the signature was checked off this thread (the
+        // pool engine): a key withdrawn meanwhile must not pass. Answered again under those in
+        // force now, on this thread, where they cannot change before the answer.
+        profile = profileFor(token, validateOptions.tenantId);
+        result = await inlineVerifier.verify(token, profile ?? NO_TENANT, verifyOptions);
+      }
+      if (profile === undefined) return result;
       if (result.valid && cacheKey !== undefined && generation === keyGeneration) {
         // A valid token always has a numeric exp (the profile requires it); one without is
         // simply not cached.

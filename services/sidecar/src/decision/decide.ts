@@ -56,7 +56,8 @@ export interface Decider {
   /**
    * The decision: at once when it needs no signature check (a repeat token from the cache, no
    * token, not answering), else a promise of it. Callers answer a plain value in the same
-   * turn: this is the hot path of every mode, where a promise per layer is paid per request.
+   * turn: this is the hot path of Envoy's Check and auth-request, where a promise per layer
+   * is paid per request.
    */
   decide(request: AccessRequest): Decision | Promise<Decision>;
   freshness(): Freshness;
@@ -163,7 +164,11 @@ export function createDecider(options: DeciderOptions): Decider {
       }
       const cached = options.validator.validateCached(token);
       if (cached !== undefined) return judge(request, cached);
-      return options.validator.validate(token).then((result) => judge(request, result));
+      return options.validator.validate(token).then((result) =>
+        // Revocations may have gone stale while the signature was checked off the loop: in
+        // fail-closed mode the answer is then 503, as it would be for a request arriving now.
+        isAnswering(freshnessOptions) ? judge(request, result) : unavailable(refusal(freshness())),
+      );
     },
   };
 }
