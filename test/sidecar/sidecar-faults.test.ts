@@ -143,6 +143,25 @@ describe('sidecar: readiness and faults', () => {
     }
   });
 
+  it('answers 503 in fail-closed mode when revocations went stale while a signature was checked', async () => {
+    const sidecar = await sidecarWith({ maxStalenessSeconds: 60, staleMode: 'fail-closed' });
+    await sidecar.app.validator.ready;
+    const { token } = await startSession('stale-during-check');
+    await sessionLink.cut();
+    const start = s.clock.now();
+    try {
+      // A token this sidecar has not seen: its signature is checked on the thread pool, and
+      // the decision is still pending when the bound passes.
+      const decided = sidecar.app.decider.decide({ method: 'GET', target: '/', token });
+      expect(decided).toBeInstanceOf(Promise);
+      s.clock.advance(61_000);
+      expect(await decided).toMatchObject({ allowed: false, status: 503, reason: 'UNAVAILABLE' });
+    } finally {
+      s.clock.set(start);
+      await sessionLink.resume();
+    }
+  });
+
   it('in serve mode keeps answering stale, with the alarm metric raised', async () => {
     const sidecar = await sidecarWith({ maxStalenessSeconds: 60, staleMode: 'serve' });
     await sidecar.app.validator.ready;
