@@ -51,6 +51,25 @@ describe('local validation on the thread pool', () => {
     expect(validator.validateCached(token)).toEqual(first);
   });
 
+  it('shares one verification among requests that bring the same new token at once', async () => {
+    const { token } = await startSessionFor(s, 'pool-shared');
+    const [header, payload, signature = ''] = token.split('.');
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    const misses = validator.state().cacheMisses;
+    const genuine = await Promise.all([validator.validate(token), validator.validate(token)]);
+    // One verification's answer, the same object, for both; each request still counts a miss.
+    expect(genuine[0]).toMatchObject({ valid: true, tenantId: s.realm.tenantA });
+    expect(genuine[1]).toBe(genuine[0]);
+    expect(validator.state().cacheMisses).toBe(misses + 2);
+    const refused = await Promise.all([validator.validate(forged), validator.validate(forged)]);
+    expect(refused[0]).toMatchObject({ valid: false, reason: 'BAD_SIGNATURE' });
+    expect(refused[1]).toBe(refused[0]);
+    // Nothing is kept once it settles: a forged token sent again is verified again.
+    const again = await validator.validate(forged);
+    expect(again).toEqual(refused[0]);
+    expect(again).not.toBe(refused[0]);
+  });
+
   it('answers under the profiles in force when they change while the signature waits on the pool', async () => {
     const { token } = await startSessionFor(s, 'pool-moved');
     const realmBefore = readFileSync(s.realm.realmFile, 'utf8');

@@ -244,37 +244,58 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     };
   };
 
+  // Verifications in flight, by cache key: at most one per token, gone once it settles.
+  const verifying = new Map<string, Promise<LocalResult>>();
+
+  // A token the cache does not answer, verified; cached under `cacheKey` when valid.
+  const verify = async (
+    token: string,
+    validateOptions: ValidateOptions,
+    cacheKey: string | undefined,
+  ): Promise<LocalResult> => {
+    const verifyOptions = validateOptions.audience ? { audience: validateOptions.audience } : {};
+    const generation = keyGeneration;
+    let profile = profileFor(token, validateOptions.tenantId);
+    // No tenant accepting this token's key: verifying against a profile that accepts no key
+    // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
+    let result = await verifier.verify(token, profile ?? NO_TENANT, verifyOptions);
+    if (generation !== keyGeneration) {
+      // The keys and profiles changed while the signature was checked off this thread (the
+      // pool engine): a key withdrawn meanwhile must not pass. Answered again under those in
+      // force now, on this thread, where they cannot change before the answer.
+      profile = profileFor(token, validateOptions.tenantId);
+      result = await inlineVerifier.verify(token, profile ?? NO_TENANT, verifyOptions);
+    }
+    if (profile === undefined) return result;
+    if (result.valid && cacheKey !== undefined && generation === keyGeneration) {
+      // A valid token always has a numeric exp (the profile requires it); one without is
+      // simply not cached.
+      const exp = result.claims.exp;
+      if (typeof exp === 'number') cache.set(cacheKey, { exp, kid: result.kid, profile });
+    }
+    return result.valid ? { ...result, tenantId: profile.tenantId } : result;
+  };
+
   return {
     ready,
     isReady: () => loaded,
     async validate(token, validateOptions = {}) {
       const cacheKey = cacheKeyOf(token, validateOptions);
-      const cached = cacheKey === undefined ? undefined : fromCache(cacheKey, token);
+      if (cacheKey === undefined) return verify(token, validateOptions, undefined);
+      const cached = fromCache(cacheKey, token);
       if (cached !== undefined) return cached;
       // Counted here, not in validateCached: a caller that tried the cache first and then
       // verifies missed once.
-      if (cacheKey !== undefined) cacheMisses += 1;
-      const verifyOptions = validateOptions.audience ? { audience: validateOptions.audience } : {};
-      const generation = keyGeneration;
-      let profile = profileFor(token, validateOptions.tenantId);
-      // No tenant accepting this token's key: verifying against a profile that accepts no key
-      // still runs the structural checks, so garbage is MALFORMED and `alg: none` refused.
-      let result = await verifier.verify(token, profile ?? NO_TENANT, verifyOptions);
-      if (generation !== keyGeneration) {
-        // The keys and profiles changed while the signature was checked off this thread (the
-        // pool engine): a key withdrawn meanwhile must not pass. Answered again under those in
-        // force now, on this thread, where they cannot change before the answer.
-        profile = profileFor(token, validateOptions.tenantId);
-        result = await inlineVerifier.verify(token, profile ?? NO_TENANT, verifyOptions);
-      }
-      if (profile === undefined) return result;
-      if (result.valid && cacheKey !== undefined && generation === keyGeneration) {
-        // A valid token always has a numeric exp (the profile requires it); one without is
-        // simply not cached.
-        const exp = result.claims.exp;
-        if (typeof exp === 'number') cache.set(cacheKey, { exp, kid: result.kid, profile });
-      }
-      return result.valid ? { ...result, tenantId: profile.tenantId } : result;
+      cacheMisses += 1;
+      // Requests that bring the same new token at once (a page's parallel calls, or a forged
+      // token sent many times over) share one verification instead of one each.
+      const pending = verifying.get(cacheKey);
+      if (pending !== undefined) return pending;
+      const verification = verify(token, validateOptions, cacheKey);
+      verifying.set(cacheKey, verification);
+      const settled = () => verifying.delete(cacheKey);
+      verification.then(settled, settled);
+      return verification;
     },
     validateCached(token, validateOptions = {}) {
       const cacheKey = cacheKeyOf(token, validateOptions);
