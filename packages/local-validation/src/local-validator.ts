@@ -279,11 +279,19 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
   return {
     ready,
     isReady: () => loaded,
-    async validate(token, validateOptions = {}) {
-      const cacheKey = cacheKeyOf(token, validateOptions);
+    validate(token, validateOptions = {}) {
+      // Not an async function: a verification in flight is handed back as it is, with no
+      // promise of its own around it (this is the path of every first-seen token).
+      let cacheKey: string | undefined;
+      let cached: LocalResult | undefined;
+      try {
+        cacheKey = cacheKeyOf(token, validateOptions);
+        cached = cacheKey === undefined ? undefined : fromCache(cacheKey, token);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (cached !== undefined) return Promise.resolve(cached);
       if (cacheKey === undefined) return verify(token, validateOptions, undefined);
-      const cached = fromCache(cacheKey, token);
-      if (cached !== undefined) return cached;
       // Counted here, not in validateCached: a caller that tried the cache first and then
       // verifies missed once.
       cacheMisses += 1;
@@ -291,9 +299,10 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       // token sent many times over) share one verification instead of one each.
       const pending = verifying.get(cacheKey);
       if (pending !== undefined) return pending;
-      const verification = verify(token, validateOptions, cacheKey);
-      verifying.set(cacheKey, verification);
-      const settled = () => verifying.delete(cacheKey);
+      const key = cacheKey;
+      const verification = verify(token, validateOptions, key);
+      verifying.set(key, verification);
+      const settled = () => verifying.delete(key);
       verification.then(settled, settled);
       return verification;
     },
