@@ -52,12 +52,10 @@ export function verifySignature(
   signingInput: Buffer,
   signature: Buffer,
 ): boolean {
-  assertKeyServes(alg, key);
-  if (isHmac(alg)) return hmacMatches(alg, key, signingInput, signature);
-  if (!lengthFits(alg, signature)) return false;
-  const { digest, input } = asymmetricInput(alg, key);
+  const job = signatureJob(alg, key, signingInput, signature);
+  if (typeof job === 'boolean') return job;
   try {
-    return verify(digest, signingInput, input, signature);
+    return verify(job.digest, signingInput, job.input, signature);
   } catch {
     // jose turns a failure of the primitive into a failed verification too.
     return false;
@@ -78,14 +76,14 @@ export function verifySignatureOnPool(
   signingInput: Buffer,
   signature: Buffer,
 ): Promise<boolean> {
+  let job: boolean | AsymmetricInput;
   try {
-    assertKeyServes(alg, key);
+    job = signatureJob(alg, key, signingInput, signature);
   } catch (error) {
     return Promise.reject(error);
   }
-  if (isHmac(alg)) return Promise.resolve(hmacMatches(alg, key, signingInput, signature));
-  if (!lengthFits(alg, signature)) return Promise.resolve(false);
-  const { digest, input } = asymmetricInput(alg, key);
+  if (typeof job === 'boolean') return Promise.resolve(job);
+  const { digest, input } = job;
   return new Promise((resolve) => {
     try {
       verify(digest, signingInput, input, signature, (error, valid) => {
@@ -95,6 +93,23 @@ export function verifySignatureOnPool(
       resolve(false);
     }
   });
+}
+
+/**
+ * What both ways of verifying do first, so they cannot drift apart: the key must serve `alg`
+ * (throws otherwise), an HMAC is settled at once, as is an ECDSA signature of the wrong
+ * length; anything else is the public-key check node:crypto's `verify` is to run.
+ */
+function signatureJob(
+  alg: SigningAlgorithm,
+  key: KeyObject,
+  signingInput: Buffer,
+  signature: Buffer,
+): boolean | AsymmetricInput {
+  assertKeyServes(alg, key);
+  if (isHmac(alg)) return hmacMatches(alg, key, signingInput, signature);
+  if (!lengthFits(alg, signature)) return false;
+  return asymmetricInput(alg, key);
 }
 
 function isHmac(alg: SigningAlgorithm): alg is 'HS256' | 'HS384' | 'HS512' {
@@ -120,11 +135,14 @@ function lengthFits(alg: SigningAlgorithm, signature: Buffer): boolean {
   return expected === undefined || signature.length === expected;
 }
 
-/** node:crypto's digest and key options for an asymmetric algorithm: jose's parameters. */
-function asymmetricInput(
-  alg: SigningAlgorithm,
-  key: KeyObject,
-): { readonly digest: string | null; readonly input: VerifyKeyObjectInput } {
+/** node:crypto's digest and key options for an asymmetric algorithm. */
+interface AsymmetricInput {
+  readonly digest: string | null;
+  readonly input: VerifyKeyObjectInput;
+}
+
+/** The AsymmetricInput of `alg`: jose's parameters. */
+function asymmetricInput(alg: SigningAlgorithm, key: KeyObject): AsymmetricInput {
   // Ed25519 hashes internally: its digest is null.
   const digest = algorithmSpec(alg).digest ?? null;
   switch (alg) {

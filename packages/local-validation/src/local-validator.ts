@@ -244,6 +244,8 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
     };
   };
 
+  const revocationsCurrentAt = () => revocationFollower?.currentAt();
+
   // Verifications in flight, by cache key: at most one per token, gone once it settles.
   const verifying = new Map<string, Promise<LocalResult>>();
 
@@ -310,10 +312,10 @@ export function createLocalValidator(options: LocalValidatorOptions): LocalValid
       const cacheKey = cacheKeyOf(token, validateOptions);
       return cacheKey === undefined ? undefined : fromCache(cacheKey, token);
     },
-    revocationsCurrentAt: () => revocationFollower?.currentAt(),
+    revocationsCurrentAt,
     state: () => ({
       keyRevision: keys.current()?.revision,
-      revocationsCurrentAt: revocationFollower?.currentAt(),
+      revocationsCurrentAt: revocationsCurrentAt(),
       cacheHits,
       cacheMisses,
       cacheSize: cache.size,
